@@ -1,0 +1,170 @@
+package events;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
+
+import events.config.EventsConfig;
+import events.config.StartupException;
+import events.db.DocumentStore;
+import events.db.postgresql.EmbeddedPostgreSQL;
+import events.db.postgresql.PostgreSQLCore;
+import events.db.postgresql.PostgreSQLDocuments;
+import events.schema.Schema;
+import events.schema.SchemaException;
+import events.schema.SchemaLoader;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Start-up in the order of api.md 1: configuration → schema → database (embedded or external, created
+ * when missing) → tables and indexes → HTTP. Each step fails with a {@link StartupException}.
+ */
+public final class EventsServer implements AutoCloseable {
+
+    private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(10);
+
+    private final ConfigurableApplicationContext context;
+    private final PostgreSQLCore core;
+    private final @Nullable EmbeddedPostgreSQL embedded;
+
+    private EventsServer(ConfigurableApplicationContext context, PostgreSQLCore core, @Nullable EmbeddedPostgreSQL embedded) {
+        this.context = context;
+        this.core = core;
+        this.embedded = embedded;
+    }
+
+    /**
+     * Starts the server. {@code configDirectory} is where {@code overrides.json} is looked for;
+     * {@code dataDirectory} holds the embedded database's files.
+     */
+    public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory) {
+        Schema schema = loadSchema(config, configDirectory);
+        EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
+        PostgreSQLCore core = null;
+        try {
+            core = PostgreSQLCore.connect(embedded != null ? embedded.uri() : config.dbUri(), config);
+            JsonMapper json = JsonMapper.builder().build();
+            PostgreSQLDocuments store = new PostgreSQLDocuments(schema, core, config.caseSensitive(), json);
+            store.migrate(MIGRATION_TIMEOUT);
+            ConfigurableApplicationContext context = spring(config, schema, store, core);
+            EventsServer server = new EventsServer(context, core, embedded);
+            context.addApplicationListener(event -> {
+                if (event instanceof ContextClosedEvent) {
+                    server.releaseDatabase();
+                }
+            });
+            return server;
+        } catch (RuntimeException e) {
+            if (core != null) {
+                core.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The port HTTP listens on (useful with {@code server_port: 0}). */
+    public int port() {
+        return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    @Override
+    public void close() {
+        context.close();
+        releaseDatabase();
+    }
+
+    private void releaseDatabase() {
+        core.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+
+    private static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {
+        String source = config.schema() == null ? "the built-in Events schema" : config.schema();
+        try {
+            String text;
+            if (config.schema() == null) {
+                try (InputStream in = EventsServer.class.getResourceAsStream("/events-schema.yaml")) {
+                    if (in == null) {
+                        throw new StartupException("The built-in schema is missing from the jar");
+                    }
+                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            } else {
+                text = Files.readString(Path.of(config.schema()));
+            }
+            String overrides = null;
+            if (configDirectory != null && Files.isRegularFile(configDirectory.resolve("overrides.json"))) {
+                overrides = Files.readString(configDirectory.resolve("overrides.json"));
+            }
+            return new SchemaLoader().load(text, overrides);
+        } catch (IOException e) {
+            throw new StartupException("Cannot read schema " + source + ": " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        } catch (SchemaException e) {
+            throw new StartupException("Schema error in " + source + ": " + e.getMessage());
+        }
+    }
+
+    private static ConfigurableApplicationContext spring(EventsConfig config, Schema schema, DocumentStore store,
+                                                         PostgreSQLCore core) {
+        SpringApplication application = new SpringApplication(EventsApplication.class);
+        application.setDefaultProperties(properties(config));
+        application.setRegisterShutdownHook(true);
+        application.addInitializers(context -> {
+            var beans = context.getBeanFactory();
+            beans.registerSingleton("eventsConfig", config);
+            beans.registerSingleton("schema", schema);
+            beans.registerSingleton("documentStore", store);
+            // Boot's R2DBC health check and pool metrics attach to this pool.
+            beans.registerSingleton("connectionFactory", core.pool());
+        });
+        try {
+            return application.run();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof PortInUseException portInUse) {
+                    throw new StartupException("Port " + portInUse.getPort() + " on " + config.host()
+                            + " is already in use");
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, Object> properties(EventsConfig config) {
+        String level = config.logLevel().toUpperCase(Locale.ROOT);
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("server.port", config.serverPort());
+        properties.put("server.address", config.host());
+        properties.put("spring.main.banner-mode", "off");
+        properties.put("spring.application.name", "events-server");
+        properties.put("logging.level.events", level);
+        properties.put("logging.level.root", "DEBUG".equals(level) ? "INFO" : level);
+        // Expected start-up mistakes are reported as one line by Application, not as a failure analysis.
+        properties.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
+        properties.put("logging.level.org.springframework.boot.diagnostics", "OFF");
+        properties.put("management.endpoints.web.exposure.include", "health");
+        properties.put("management.endpoint.health.probes.enabled", "true");
+        properties.put("management.endpoint.health.show-components", "always");
+        properties.put("management.endpoint.health.group.readiness.include", "readinessState,r2dbc");
+        return properties;
+    }
+}

@@ -1,0 +1,83 @@
+package events.api;
+
+import java.time.Clock;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.reactive.CorsWebFilter;
+import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.server.WebFilter;
+
+import events.config.EventsConfig;
+import events.db.DocumentStore;
+import events.documents.DocumentService;
+import events.schema.DocumentValidator;
+import events.schema.Schema;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the HTTP layer: router, handlers, error rendering, path normalisation and CORS. */
+@Configuration(proxyBeanMethods = false)
+public class ApiConfiguration {
+
+    @Bean
+    JsonMapper eventsJsonMapper() {
+        return JsonMapper.builder().build();
+    }
+
+    @Bean
+    DocumentService documentService(DocumentStore store) {
+        return new DocumentService(store, new DocumentValidator(), Clock.systemUTC());
+    }
+
+    @Bean
+    RequestBodies requestBodies(JsonMapper eventsJsonMapper) {
+        return new RequestBodies(eventsJsonMapper, RequestBodies.DEFAULT_LIMIT);
+    }
+
+    @Bean
+    ErrorResponses errorResponses(JsonMapper eventsJsonMapper) {
+        return new ErrorResponses(eventsJsonMapper);
+    }
+
+    /** Before Boot's own handler (order -1), so every error leaves as our envelope. */
+    @Bean
+    @Order(-2)
+    WebExceptionHandler eventsExceptionHandler(ErrorResponses errors) {
+        return errors::handle;
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> routes(EventsConfig config, Schema schema, DocumentStore store,
+                                          DocumentService documents, RequestBodies bodies, ErrorResponses errors,
+                                          JsonMapper eventsJsonMapper) {
+        return Routes.of(new AdminHandler(config, schema, store, bodies, eventsJsonMapper),
+                new EntityHandler(schema, documents, bodies), errors);
+    }
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    WebFilter pathNormalization() {
+        return new PathNormalizationFilter();
+    }
+
+    /** Browser UIs on the configured origins may call the API with credentials. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
+    CorsWebFilter corsFilter(EventsConfig config) {
+        CorsConfiguration cors = new CorsConfiguration();
+        cors.setAllowedOrigins(config.corsOrigins());
+        cors.setAllowCredentials(true);
+        cors.addAllowedHeader("*");
+        cors.addAllowedMethod("*");
+        cors.setMaxAge(3600L);
+        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        source.registerCorsConfiguration("/api/**", cors);
+        return new CorsWebFilter(source);
+    }
+}

@@ -1,0 +1,119 @@
+package events.api;
+
+import java.util.List;
+
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import events.documents.DocumentService;
+import events.documents.Outcome;
+import events.error.ApiError;
+import events.error.ApiException;
+import events.schema.Entity;
+import events.schema.Schema;
+import reactor.core.publisher.Mono;
+
+/**
+ * The five entity routes of api.md 4. Each handler parses (entity, parameters, body), calls the
+ * document service and wraps the outcome in the envelope; the order of those steps is the error
+ * precedence of api.md 3.5.
+ */
+final class EntityHandler {
+
+    private static final List<String> LIST_METHODS = List.of("GET", "POST");
+    private static final List<String> DOCUMENT_METHODS = List.of("GET", "PUT", "DELETE");
+
+    private final Schema schema;
+    private final DocumentService documents;
+    private final RequestBodies bodies;
+
+    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies) {
+        this.schema = schema;
+        this.documents = documents;
+        this.bodies = bodies;
+    }
+
+    Mono<ServerResponse> list(ServerRequest request) {
+        return Mono.fromCallable(() -> {
+                    Entity entity = entity(request, 'r');
+                    QueryParameters parameters = QueryParameters.of(request.uri().getRawQuery());
+                    return new Parsed(entity, parameters);
+                })
+                .flatMap(p -> documents.list(p.entity(), p.parameters().listQuery(p.entity()))
+                        .map(outcome -> noteUnapplied(outcome, p.parameters())))
+                .flatMap(Envelopes::ok);
+    }
+
+    Mono<ServerResponse> get(ServerRequest request) {
+        return parse(request, 'r')
+                .flatMap(p -> documents.get(p.entity(), request.pathVariable("id")))
+                .flatMap(Envelopes::ok);
+    }
+
+    Mono<ServerResponse> create(ServerRequest request) {
+        return parse(request, 'c')
+                .flatMap(p -> bodies.object(request).flatMap(body -> documents.create(p.entity(), body)))
+                .flatMap(Envelopes::created);
+    }
+
+    Mono<ServerResponse> replace(ServerRequest request) {
+        return parse(request, 'u')
+                .flatMap(p -> bodies.object(request)
+                        .flatMap(body -> documents.replace(p.entity(), request.pathVariable("id"), body)))
+                .flatMap(Envelopes::ok);
+    }
+
+    Mono<ServerResponse> delete(ServerRequest request) {
+        return parse(request, 'd')
+                .flatMap(p -> documents.delete(p.entity(), request.pathVariable("id")))
+                .flatMap(Envelopes::ok);
+    }
+
+    /** Any other method on an entity path: 404 for an unknown entity, else 405 with {@code Allow}. */
+    Mono<ServerResponse> methodNotAllowed(ServerRequest request) {
+        return Mono.fromCallable(() -> {
+            Entity entity = entity(request, null);
+            List<String> allowed = request.pathVariables().containsKey("id") ? DOCUMENT_METHODS : LIST_METHODS;
+            throw new ApiException(new ApiError.MethodNotAllowed("Method " + request.method() + " is not allowed on "
+                    + (request.pathVariables().containsKey("id") ? "a " + entity.name() : "the " + entity.name() + " list"),
+                    allowed));
+        });
+    }
+
+    /** Unknown paths under {@code /api/}. */
+    Mono<ServerResponse> notFound(ServerRequest request) {
+        return Mono.error(new ApiException(new ApiError.NotFound(ApiError.GENERAL, "No such route: "
+                + shorten(request.path(), 60))));
+    }
+
+    private Mono<Parsed> parse(ServerRequest request, char operation) {
+        return Mono.fromCallable(() -> new Parsed(entity(request, operation),
+                QueryParameters.of(request.uri().getRawQuery())));
+    }
+
+    private Entity entity(ServerRequest request, Character operation) {
+        String name = request.pathVariable("entity");
+        Entity entity = schema.entity(name).orElseThrow(() -> new ApiException(
+                new ApiError.NotFound(ApiError.GENERAL, "Unknown entity '" + shorten(name, 40) + "'")));
+        if (operation != null && !entity.allows(operation)) {
+            throw new ApiException(new ApiError.MethodNotAllowed("The schema does not allow " + request.method()
+                    + " on " + entity.name(), List.of()));
+        }
+        return entity;
+    }
+
+    /** Until the query language lands, say so instead of silently returning an unfiltered list. */
+    private static Outcome noteUnapplied(Outcome outcome, QueryParameters parameters) {
+        for (String name : parameters.notYetApplied()) {
+            outcome.notifications().requestWarning(name, name + " is not supported yet and was ignored");
+        }
+        return outcome;
+    }
+
+    private static String shorten(String text, int max) {
+        return text.length() > max ? text.substring(0, max) + "..." : text;
+    }
+
+    private record Parsed(Entity entity, QueryParameters parameters) {
+    }
+}

@@ -1,0 +1,112 @@
+package events.api;
+
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import events.documents.Notifications;
+import events.documents.Outcome;
+import events.error.ApiError;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The response envelope of api.md 3.3: {@code data}, {@code notifications}, {@code status}, {@code pagination}. */
+final class Envelopes {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private Envelopes() {
+    }
+
+    static Mono<ServerResponse> ok(Outcome outcome) {
+        return respond(HttpStatus.OK, outcome);
+    }
+
+    static Mono<ServerResponse> created(Outcome outcome) {
+        return respond(HttpStatus.CREATED, outcome);
+    }
+
+    private static Mono<ServerResponse> respond(HttpStatus status, Outcome outcome) {
+        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(success(outcome));
+    }
+
+    static ObjectNode success(Outcome outcome) {
+        ObjectNode envelope = NODES.objectNode();
+        envelope.set("data", outcome.data());
+        envelope.set("notifications", notifications(outcome.notifications(), null));
+        envelope.put("status", outcome.notifications().isEmpty() ? "success" : "warning");
+        Outcome.Pagination pagination = outcome.pagination();
+        if (pagination != null) {
+            ObjectNode page = envelope.putObject("pagination");
+            page.put("page", pagination.page());
+            page.put("pageSize", pagination.pageSize());
+            page.put("total", pagination.total());
+            page.put("totalPages", pagination.totalPages());
+        }
+        return envelope;
+    }
+
+    static ObjectNode error(ApiError error) {
+        ObjectNode envelope = NODES.objectNode();
+        envelope.putNull("data");
+        envelope.set("notifications", notifications(new Notifications(), error));
+        envelope.put("status", "error");
+        return envelope;
+    }
+
+    private static ObjectNode notifications(Notifications notifications, ApiError error) {
+        ObjectNode node = NODES.objectNode();
+        if (error != null) {
+            ObjectNode holder = node.putObject(error.key());
+            ArrayNode errors = holder.putArray("errors");
+            for (ApiError.Entry entry : error.entries()) {
+                ObjectNode item = errors.addObject();
+                item.put("type", error.type());
+                item.put("message", entry.message());
+                if (entry.field() != null) {
+                    item.put("field", entry.field());
+                }
+                if (entry.value() != null) {
+                    item.set("value", entry.value() instanceof JsonNode json ? json : NODES.pojoNode(entry.value()));
+                }
+            }
+            holder.putArray("warnings");
+        }
+        for (Map.Entry<String, List<Notifications.Warning>> entry : notifications.warnings().entrySet()) {
+            ObjectNode holder = node.has(entry.getKey()) ? (ObjectNode) node.get(entry.getKey())
+                    : node.putObject(entry.getKey());
+            if (!holder.has("errors")) {
+                holder.putArray("errors");
+            }
+            ArrayNode warnings = holder.has("warnings") ? (ArrayNode) holder.get("warnings") : holder.putArray("warnings");
+            for (Notifications.Warning warning : entry.getValue()) {
+                ObjectNode item = warnings.addObject();
+                item.put("type", warning.type());
+                item.put("message", warning.message());
+                if (warning.entity() != null) {
+                    item.put("entity", warning.entity());
+                }
+                if (warning.entityId() != null) {
+                    item.put("entity_id", warning.entityId());
+                }
+                if (warning.field() != null) {
+                    item.put("field", warning.field());
+                }
+            }
+        }
+        if (!notifications.requestWarnings().isEmpty()) {
+            ArrayNode request = node.putArray("request_warnings");
+            for (Map<String, String> warning : notifications.requestWarnings()) {
+                ObjectNode item = request.addObject();
+                warning.forEach(item::put);
+            }
+        }
+        return node;
+    }
+}

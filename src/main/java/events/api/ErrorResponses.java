@@ -1,0 +1,109 @@
+package events.api;
+
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+import org.springframework.web.server.WebExceptionHandler;
+
+import events.error.ApiError;
+import events.error.ApiException;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place errors become HTTP: status, headers ({@code Retry-After}, {@code Allow}) and the error
+ * envelope. Used by the router's {@code onError} and, as a {@link WebExceptionHandler}, for failures
+ * outside the router (no route, framework errors).
+ */
+final class ErrorResponses implements WebExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
+    /** Seconds a client should wait before retrying after a 503. */
+    static final String RETRY_AFTER_SECONDS = "2";
+
+    private final JsonMapper json;
+
+    ErrorResponses(JsonMapper json) {
+        this.json = json;
+    }
+
+    /** For the router's {@code onError}. */
+    Mono<ServerResponse> render(Throwable failure) {
+        ApiError error = toApiError(failure);
+        ServerResponse.BodyBuilder builder = ServerResponse.status(error.status()).contentType(MediaType.APPLICATION_JSON);
+        headers(error).forEach((name, values) -> builder.header(name, values.toArray(String[]::new)));
+        return builder.bodyValue(Envelopes.error(error));
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
+        if (exchange.getResponse().isCommitted()) {
+            return Mono.error(failure); // a stream already under way ends abnormally
+        }
+        ApiError error = toApiError(failure);
+        var response = exchange.getResponse();
+        response.setStatusCode(HttpStatusCode.valueOf(error.status()));
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        response.getHeaders().addAll(headers(error));
+        byte[] body = json.writeValueAsBytes(Envelopes.error(error));
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+
+    static ApiError toApiError(Throwable failure) {
+        if (failure instanceof ApiException api) {
+            return api.error();
+        }
+        if (failure instanceof DataBufferLimitException) {
+            return new ApiError.PayloadTooLarge(RequestBodies.DEFAULT_LIMIT);
+        }
+        if (failure instanceof MethodNotAllowedException notAllowed) {
+            return new ApiError.MethodNotAllowed("Method " + notAllowed.getHttpMethod() + " is not allowed here",
+                    notAllowed.getSupportedMethods().stream().map(Object::toString).toList());
+        }
+        if (failure instanceof UnsupportedMediaTypeStatusException media) {
+            return new ApiError.UnsupportedMediaType(String.valueOf(media.getContentType()));
+        }
+        if (failure instanceof ServerWebInputException) {
+            return new ApiError.BadRequest("Malformed request", null);
+        }
+        if (failure instanceof ResponseStatusException status) {
+            int code = status.getStatusCode().value();
+            if (code == 404) {
+                return new ApiError.NotFound(ApiError.GENERAL, "No such route");
+            }
+            if (code == 413) {
+                return new ApiError.PayloadTooLarge(RequestBodies.DEFAULT_LIMIT);
+            }
+            if (code == 405) {
+                return new ApiError.MethodNotAllowed("Method not allowed here", List.of());
+            }
+            if (code >= 400 && code < 500) {
+                return new ApiError.BadRequest("Malformed request", null);
+            }
+        }
+        log.error("Unexpected failure", failure);
+        return new ApiError.Internal();
+    }
+
+    private static HttpHeaders headers(ApiError error) {
+        HttpHeaders headers = new HttpHeaders();
+        if (error instanceof ApiError.Unavailable) {
+            headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (error instanceof ApiError.MethodNotAllowed notAllowed && !notAllowed.allowed().isEmpty()) {
+            headers.set(HttpHeaders.ALLOW, String.join(", ", notAllowed.allowed()));
+        }
+        return headers;
+    }
+}

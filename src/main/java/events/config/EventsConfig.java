@@ -1,0 +1,78 @@
+package events.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The effective server configuration (api.md 1.1): file values over defaults, environment over both.
+ * Bound from JSON with snake_case names, so the record components mirror the documented keys.
+ */
+public record EventsConfig(
+        String projectName,
+        String database,
+        String dbUri,
+        String dbName,
+        String schema,
+        String host,
+        int serverPort,
+        String validation,
+        boolean caseSensitive,
+        String environment,
+        String logLevel,
+        PoolSettings pool,
+        List<String> corsOrigins,
+        SessionSettings session) {
+
+    public EventsConfig {
+        Objects.requireNonNull(projectName, "projectName must not be null");
+        Objects.requireNonNull(database, "database must not be null");
+        Objects.requireNonNull(dbUri, "dbUri must not be null");
+        Objects.requireNonNull(dbName, "dbName must not be null");
+        Objects.requireNonNull(host, "host must not be null");
+        Objects.requireNonNull(validation, "validation must not be null");
+        Objects.requireNonNull(environment, "environment must not be null");
+        Objects.requireNonNull(logLevel, "logLevel must not be null");
+        Objects.requireNonNull(pool, "pool must not be null");
+        Objects.requireNonNull(session, "session must not be null");
+        corsOrigins = List.copyOf(corsOrigins == null ? List.of() : corsOrigins);
+    }
+
+    /** The documented defaults; {@code schema} null means the built-in Events schema. */
+    public static EventsConfig defaults() {
+        return new EventsConfig("Events", "postgresql", "embedded", "events", null, "127.0.0.1", 5500,
+                "none", false, "development", "info", PoolSettings.defaults(),
+                List.of("http://localhost:4200"), SessionSettings.defaults());
+    }
+
+    public boolean embedded() {
+        return "embedded".equalsIgnoreCase(dbUri);
+    }
+
+    public boolean production() {
+        return "production".equals(environment);
+    }
+
+    public EventsConfig withDbUri(String uri) {
+        return new EventsConfig(projectName, database, uri, dbName, schema, host, serverPort, validation,
+                caseSensitive, environment, logLevel, pool, corsOrigins, session);
+    }
+
+    public EventsConfig withServerPort(int port) {
+        return new EventsConfig(projectName, database, dbUri, dbName, schema, host, port, validation,
+                caseSensitive, environment, logLevel, pool, corsOrigins, session);
+    }
+
+    /** Connection pool settings, applied to r2dbc-pool. */
+    public record PoolSettings(int min, int max, int maxIdleSeconds, int acquireTimeoutMs, int statementTimeoutMs) {
+        public static PoolSettings defaults() {
+            return new PoolSettings(5, 20, 300, 2000, 60000);
+        }
+    }
+
+    /** Session lifetimes and cookie flags (api.md 9.1). */
+    public record SessionSettings(int ttlSeconds, int maxAgeSeconds, boolean secureCookie) {
+        public static SessionSettings defaults() {
+            return new SessionSettings(3600, 28800, true);
+        }
+    }
+}

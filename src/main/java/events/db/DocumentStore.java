@@ -1,0 +1,39 @@
+package events.db;
+
+import java.util.List;
+
+import events.query.ListQuery;
+import events.schema.Entity;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Storage of schema documents, one row per document. Implementations translate driver failures into
+ * {@link events.error.ApiException}s (duplicate key → 409, unreachable → 503) at their edge.
+ */
+public interface DocumentStore {
+
+    /** The stored document, or empty when there is none. */
+    Mono<StoredDocument> find(Entity entity, String id);
+
+    /** One page and the exact total, read in one snapshot. */
+    Mono<ListPage> list(Entity entity, ListQuery query);
+
+    /** Inserts a new document and returns it as stored. */
+    Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data);
+
+    /**
+     * Replaces a document; the stored values of {@code keep} fields survive (the body's values lose).
+     * Empty when there is no document with that id.
+     */
+    Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep);
+
+    /** Deletes a document and returns it, or empty when there was none. */
+    Mono<StoredDocument> delete(Entity entity, String id);
+
+    /** Counts, versions, indexes and pool state for the report. */
+    Mono<DatabaseStatus> status();
+
+    /** Drops and recreates every entity table and its indexes, in one transaction. */
+    Mono<Void> reinitialize();
+}

@@ -1,0 +1,188 @@
+package events.db.postgresql;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import events.db.DatabaseStatus;
+import events.db.DocumentStore;
+import events.db.ListPage;
+import events.db.StoredDocument;
+import events.query.ListQuery;
+import events.schema.Entity;
+import events.schema.Schema;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.PoolMetrics;
+import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Readable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The PostgreSQL {@link DocumentStore}: one {@code (id, data JSONB)} table per entity, every value a
+ * bound {@code $n} parameter, every write answered from {@code RETURNING data}.
+ */
+public final class PostgreSQLDocuments implements DocumentStore {
+
+    private final Schema schema;
+    private final ConnectionPool pool;
+    private final Statements statements;
+    private final PostgreSQLIndexes indexes;
+    private final PostgreSQLErrors errors;
+    private final PostgreSQLSchemaMigrator migrator;
+    private final JsonMapper json;
+
+    public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
+        this.schema = schema;
+        this.pool = core.pool();
+        this.statements = new Statements(pool);
+        this.indexes = new PostgreSQLIndexes(schema, new FieldExpressions(caseSensitive));
+        this.errors = new PostgreSQLErrors(indexes);
+        this.migrator = new PostgreSQLSchemaMigrator(schema, indexes);
+        this.json = json;
+    }
+
+    /** Creates or updates tables and indexes; blocking, for start-up. */
+    public void migrate(Duration timeout) {
+        migrator.migrateAtStartup(statements, timeout);
+    }
+
+    @Override
+    public Mono<StoredDocument> find(Entity entity, String id) {
+        Sql sql = new Sql().append("SELECT id, data FROM ").table(entity).append(" WHERE id = ").bind(id);
+        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+                .next()
+                .onErrorMap(errors::translate);
+    }
+
+    @Override
+    public Mono<ListPage> list(Entity entity, ListQuery query) {
+        long offset = query.page().offset();
+        int size = query.page().size();
+        Sql page = new Sql().append("SELECT id, data FROM ").table(entity)
+                .append(" ORDER BY id LIMIT ").bind(size).append(" OFFSET ").bind(offset);
+        Sql count = new Sql().append("SELECT count(*) FROM ").table(entity);
+        return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, page, this::document)
+                        .collectList()
+                        .flatMap(documents -> {
+                            // A partial page tells the total without counting (same snapshot either way).
+                            boolean partial = documents.size() < size && (!documents.isEmpty() || offset == 0);
+                            if (partial) {
+                                return Mono.just(new ListPage(documents, offset + documents.size()));
+                            }
+                            return Statements.query(c, count, row -> row.get(0, Long.class)).next()
+                                    .map(total -> new ListPage(documents, total));
+                        }))
+                .next()
+                .onErrorMap(errors::translate);
+    }
+
+    @Override
+    public Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data) {
+        Sql sql = new Sql().append("INSERT INTO ").table(entity).append(" (id, data) VALUES (").bind(id)
+                .append(", ").bind(jsonb(data)).append(") RETURNING id, data");
+        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+                .next()
+                .onErrorMap(e -> errors.translate(e, entity, id, data));
+    }
+
+    @Override
+    public Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep) {
+        // The kept fields (autoGenerate, omitted secrets) come from the stored row, in the same statement.
+        Sql sql = new Sql().append("UPDATE ").table(entity).append(" AS t SET data = ").bind(jsonb(data))
+                .append("::jsonb || COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(t.data) AS e "
+                        + "WHERE e.key = ANY(").bind(keep.toArray(String[]::new)).append(")), '{}'::jsonb)")
+                .append(" WHERE t.id = ").bind(id).append(" RETURNING t.id, t.data");
+        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+                .next()
+                .onErrorMap(e -> errors.translate(e, entity, id, data));
+    }
+
+    @Override
+    public Mono<StoredDocument> delete(Entity entity, String id) {
+        Sql sql = new Sql().append("DELETE FROM ").table(entity).append(" WHERE id = ").bind(id)
+                .append(" RETURNING id, data");
+        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+                .next()
+                .onErrorMap(errors::translate);
+    }
+
+    @Override
+    public Mono<DatabaseStatus> status() {
+        Sql facts = new Sql().append("SELECT current_setting('server_version'), "
+                + "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')");
+        StringBuilder counts = new StringBuilder("SELECT 0");
+        for (Entity entity : schema.entities()) {
+            counts.append(", (SELECT count(*) FROM ").append(Sql.table(entity.name())).append(")");
+        }
+        Sql countSql = new Sql().append(counts.toString());
+        Sql indexSql = new Sql().append("SELECT tablename, indexname FROM pg_indexes "
+                + "WHERE schemaname = current_schema() ORDER BY tablename, indexname");
+        return statements.inTransaction(Statements.SNAPSHOT, c -> Mono.zip(
+                        Statements.query(c, facts, row -> Map.entry(row.get(0, String.class), row.get(1, Boolean.class)))
+                                .next(),
+                        Statements.query(c, countSql, this::counts).next(),
+                        Statements.query(c, indexSql, row -> Map.entry(row.get(0, String.class), row.get(1, String.class)))
+                                .collectList()
+                                .map(this::indexesByEntity))
+                        .map(t -> new DatabaseStatus(t.getT1().getKey(), t.getT2(), t.getT3(), poolState(),
+                                t.getT1().getValue())))
+                .next()
+                .onErrorMap(errors::translate);
+    }
+
+    private Map<String, Long> counts(Readable row) {
+        Map<String, Long> byEntity = new LinkedHashMap<>();
+        int column = 1;
+        for (Entity entity : schema.entities()) {
+            byEntity.put(entity.name(), row.get(column++, Long.class));
+        }
+        return byEntity;
+    }
+
+    private Map<String, List<String>> indexesByEntity(List<Map.Entry<String, String>> rows) {
+        Map<String, List<String>> byEntity = new LinkedHashMap<>();
+        for (Entity entity : schema.entities()) {
+            byEntity.put(entity.name(), rows.stream().filter(r -> r.getKey().equals(entity.name()))
+                    .map(Map.Entry::getValue).toList());
+        }
+        return byEntity;
+    }
+
+    /** The pool's state now; no database round trip. */
+    public DatabaseStatus.PoolState poolState() {
+        PoolMetrics metrics = pool.getMetrics().orElse(null);
+        if (metrics == null) {
+            return new DatabaseStatus.PoolState(0, 0, 0, 0, 0);
+        }
+        return new DatabaseStatus.PoolState(metrics.allocatedSize(), metrics.idleSize(), metrics.acquiredSize(),
+                metrics.pendingAcquireSize(), metrics.getMaxAllocatedSize());
+    }
+
+    @Override
+    public Mono<Void> reinitialize() {
+        return statements.inTransaction(Statements.READ_COMMITTED, c -> migrator.migrate(c, true))
+                .then()
+                .onErrorMap(errors::translate);
+    }
+
+    /** A liveness probe for health checks: one trivial round trip. */
+    public Mono<Void> ping() {
+        Sql sql = new Sql().append("SELECT 1");
+        return statements.withConnection(c -> Statements.query(c, sql, row -> row.get(0))).then()
+                .onErrorMap(errors::translate);
+    }
+
+    private StoredDocument document(Readable row) {
+        String id = row.get("id", String.class);
+        Json data = row.get("data", Json.class);
+        return new StoredDocument(id, (ObjectNode) json.readTree(data.asArray()));
+    }
+
+    private Json jsonb(ObjectNode data) {
+        return Json.of(json.writeValueAsBytes(data));
+    }
+}

@@ -1,0 +1,78 @@
+package events.db.postgresql;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import events.config.StartupException;
+import events.schema.Entity;
+import events.schema.Schema;
+import io.r2dbc.spi.Connection;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Brings tables and indexes up to date with the schema: idempotent DDL in one transaction, under an
+ * advisory lock so that several server processes starting together do not race. Runs at start-up and
+ * for {@code POST /api/db/init}, never on an ordinary request.
+ */
+final class PostgreSQLSchemaMigrator {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgreSQLSchemaMigrator.class);
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(4242001)";
+
+    private final Schema schema;
+    private final PostgreSQLIndexes indexes;
+
+    PostgreSQLSchemaMigrator(Schema schema, PostgreSQLIndexes indexes) {
+        this.schema = schema;
+        this.indexes = indexes;
+    }
+
+    /** Blocking: for start-up only. */
+    void migrateAtStartup(Statements statements, Duration timeout) {
+        try {
+            statements.inTransaction(Statements.READ_COMMITTED, c -> migrate(c, false)).blockLast(timeout);
+        } catch (RuntimeException e) {
+            throw new StartupException("Cannot create the tables and indexes of the schema: "
+                    + PostgreSQLCore.describe(e));
+        }
+    }
+
+    /** Drops every entity table first when {@code wipe} is set (the caller provides the transaction). */
+    Mono<Void> migrate(Connection connection, boolean wipe) {
+        List<String> ddl = new ArrayList<>();
+        for (Entity entity : schema.entities()) {
+            if (wipe) {
+                ddl.add("DROP TABLE IF EXISTS " + Sql.table(entity.name()));
+            }
+            ddl.add("CREATE TABLE IF NOT EXISTS " + Sql.table(entity.name())
+                    + " (id TEXT COLLATE \"C\" PRIMARY KEY, data JSONB NOT NULL)");
+            indexes.of(entity).forEach(spec -> ddl.add(spec.createSql()));
+        }
+        return Statements.update(connection, LOCK)
+                .thenMany(Flux.fromIterable(ddl).concatMap(sql -> Statements.update(connection, sql)))
+                .thenMany(Flux.fromIterable(schema.entities()).concatMap(entity -> dropStale(connection, entity)))
+                .then();
+    }
+
+    /** Drops indexes this server made earlier that the schema no longer asks for. */
+    private Flux<Long> dropStale(Connection connection, Entity entity) {
+        Set<String> wanted = indexes.of(entity).stream().map(IndexSpec::name).collect(Collectors.toSet());
+        Sql sql = new Sql().append("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                + "AND tablename = ").bind(entity.name()).append(" AND starts_with(indexname, ")
+                .bind(IndexSpec.PREFIX).append(")");
+        return Statements.query(connection, sql, row -> row.get(0, String.class))
+                .filter(name -> !wanted.contains(name))
+                .collectList()
+                .flatMapMany(stale -> Flux.fromIterable(stale).concatMap(name -> {
+                    log.info("Dropping index {} on {}: no longer in the schema", name, entity.name());
+                    return Statements.update(connection, "DROP INDEX IF EXISTS " + Sql.quoteIdent(name));
+                }));
+    }
+}

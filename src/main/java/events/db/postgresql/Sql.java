@@ -1,0 +1,75 @@
+package events.db.postgresql;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import events.schema.Entity;
+import events.schema.Field;
+
+/**
+ * SQL text with its bound values. The only escaping functions of the code base live here:
+ * {@link #quoteIdent} for table names and {@link #quoteLiteral} for JSON keys. Values never enter the
+ * text; {@link #bind} appends {@code $n} and records the value.
+ */
+final class Sql {
+
+    private final StringBuilder text = new StringBuilder();
+    private final List<Object> values = new ArrayList<>();
+
+    Sql append(String sql) {
+        text.append(sql);
+        return this;
+    }
+
+    /** Appends the next {@code $n} placeholder for {@code value}. */
+    Sql bind(Object value) {
+        Objects.requireNonNull(value, "value must not be null (bind SQL NULL explicitly)");
+        values.add(value);
+        text.append('$').append(values.size());
+        return this;
+    }
+
+    Sql table(Entity entity) {
+        text.append(table(entity.name()));
+        return this;
+    }
+
+    String text() {
+        return text.toString();
+    }
+
+    List<Object> values() {
+        return List.copyOf(values);
+    }
+
+    @Override
+    public String toString() {
+        return text.toString();
+    }
+
+    static String table(String entityName) {
+        return quoteIdent(entityName);
+    }
+
+    /** {@code data->>'name'}: the field's stored text. */
+    static String jsonText(Field field) {
+        return "(data->>" + quoteLiteral(field.name()) + ")";
+    }
+
+    /** Double-quoted identifier, inner quotes doubled. */
+    static String quoteIdent(String identifier) {
+        if (identifier.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("identifier must not contain NUL");
+        }
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    /** Single-quoted literal with {@code standard_conforming_strings} (the default since 9.1). */
+    static String quoteLiteral(String literal) {
+        if (literal.indexOf('\0') >= 0 || literal.indexOf('\\') >= 0) {
+            throw new IllegalArgumentException("literal must not contain NUL or backslash");
+        }
+        return '\'' + literal.replace("'", "''") + '\'';
+    }
+}

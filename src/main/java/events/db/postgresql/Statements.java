@@ -1,0 +1,69 @@
+package events.db.postgresql;
+
+import java.util.List;
+import java.util.function.Function;
+
+import io.r2dbc.postgresql.api.PostgresTransactionDefinition;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.IsolationLevel;
+import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.TransactionDefinition;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Runs SQL over the pool: a connection per unit of work, released on completion, error and cancel
+ * alike; transactions committed on completion and rolled back otherwise.
+ */
+final class Statements {
+
+    /** A read-only snapshot: the page and its count see the same data. */
+    static final TransactionDefinition SNAPSHOT =
+            PostgresTransactionDefinition.from(IsolationLevel.REPEATABLE_READ).readOnly();
+    static final TransactionDefinition READ_COMMITTED = PostgresTransactionDefinition.from(IsolationLevel.READ_COMMITTED);
+
+    private final ConnectionFactory connections;
+
+    Statements(ConnectionFactory connections) {
+        this.connections = connections;
+    }
+
+    /** Work on one connection, outside an explicit transaction (each statement commits alone). */
+    <T> Flux<T> withConnection(Function<Connection, Publisher<T>> work) {
+        return Flux.usingWhen(connections.create(), work, Connection::close);
+    }
+
+    /** Work on one connection inside a transaction. */
+    <T> Flux<T> inTransaction(TransactionDefinition definition, Function<Connection, Publisher<T>> work) {
+        return withConnection(connection -> Flux.usingWhen(
+                Mono.from(connection.beginTransaction(definition)).thenReturn(connection),
+                work,
+                Connection::commitTransaction,
+                (c, error) -> c.rollbackTransaction(),
+                Connection::rollbackTransaction));
+    }
+
+    /** Runs a query and maps each row. */
+    static <T> Flux<T> query(Connection connection, Sql sql, Function<Readable, T> mapper) {
+        return Flux.from(statement(connection, sql).execute()).concatMap(result -> result.map(mapper));
+    }
+
+    /** Runs a statement and returns the affected row count. */
+    static Mono<Long> update(Connection connection, String sql) {
+        return Flux.from(connection.createStatement(sql).execute())
+                .concatMap(result -> result.getRowsUpdated())
+                .reduce(0L, Long::sum);
+    }
+
+    private static Statement statement(Connection connection, Sql sql) {
+        Statement statement = connection.createStatement(sql.text());
+        List<Object> values = sql.values();
+        for (int i = 0; i < values.size(); i++) {
+            statement.bind(i, values.get(i));
+        }
+        return statement;
+    }
+}

@@ -1,0 +1,149 @@
+package events.documents;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import com.github.f4b6a3.ulid.UlidCreator;
+
+import events.db.DocumentStore;
+import events.error.ApiError;
+import events.error.ApiException;
+import events.query.ListQuery;
+import events.schema.DocumentValidator;
+import events.schema.Entity;
+import events.schema.Field;
+import events.schema.FieldType;
+import events.schema.Values;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The document pipeline, independent of HTTP and of SQL: ids, validation, automatic fields and
+ * notifications around the {@link DocumentStore}.
+ */
+public final class DocumentService {
+
+    /** The notifications key of a document created without a client id (api.md 3.4). */
+    public static final String NEW = "new";
+
+    private final DocumentStore store;
+    private final DocumentValidator validator;
+    private final Clock clock;
+
+    public DocumentService(DocumentStore store, DocumentValidator validator, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store must not be null");
+        this.validator = Objects.requireNonNull(validator, "validator must not be null");
+        this.clock = Objects.requireNonNull(clock, "clock must not be null");
+    }
+
+    public Mono<Outcome> get(Entity entity, String pathId) {
+        String id = Ids.fromPath(pathId);
+        return store.find(entity, id)
+                .map(document -> new Outcome(DocumentView.render(entity, document), new Notifications(), null))
+                .switchIfEmpty(Mono.error(() -> notFound(entity, id)));
+    }
+
+    public Mono<Outcome> list(Entity entity, ListQuery query) {
+        return store.list(entity, query).map(page -> {
+            var array = JsonNodeFactory.instance.arrayNode();
+            page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
+            return new Outcome(array, new Notifications(),
+                    new Outcome.Pagination(query.page().number(), query.page().size(), page.total()));
+        });
+    }
+
+    public Mono<Outcome> create(Entity entity, ObjectNode body) {
+        return Mono.defer(() -> {
+            List<ApiError.Entry> errors = new ArrayList<>();
+            JsonNode clientId = body.get("id");
+            boolean hasClientId = clientId != null && !clientId.isNull();
+            String id = hasClientId && clientId.isString() ? Values.clientId(clientId.asString()).orElse(null) : null;
+            if (hasClientId && id == null) {
+                errors.add(DocumentValidator.badId(clientId));
+            }
+            String key = id != null ? id : NEW;
+            DocumentValidator.Result result = validator.validate(entity, body, false);
+            errors.addAll(result.errors());
+            if (!errors.isEmpty()) {
+                return Mono.error(new ApiException(new ApiError.ValidationFailed(key, errors)));
+            }
+            String documentId = id != null ? id : UlidCreator.getMonotonicUlid().toString().toLowerCase();
+            ObjectNode data = result.data();
+            for (Field field : entity.fields()) {
+                if ((field.autoGenerate() || field.autoUpdate()) && !data.has(field.name())) {
+                    data.put(field.name(), now(field));
+                }
+            }
+            Notifications notifications = ignored(entity, key, result.ignored());
+            return store.insert(entity, documentId, data)
+                    .onErrorMap(ApiException.class, e -> id == null ? rekey(e, NEW) : e)
+                    .map(stored -> new Outcome(DocumentView.render(entity, stored), notifications, null));
+        });
+    }
+
+    public Mono<Outcome> replace(Entity entity, String pathId, ObjectNode body) {
+        return Mono.defer(() -> {
+            String id = Ids.fromPath(pathId);
+            DocumentValidator.Result result = validator.validate(entity, body, true);
+            if (!result.valid()) {
+                return Mono.error(new ApiException(new ApiError.ValidationFailed(id, result.errors())));
+            }
+            ObjectNode data = result.data();
+            List<String> keep = new ArrayList<>();
+            for (Field field : entity.fields()) {
+                if (field.autoGenerate()) {
+                    keep.add(field.name()); // createdAt-style fields keep their stored value
+                }
+                if ((field.autoGenerate() || field.autoUpdate()) && !data.has(field.name())) {
+                    data.put(field.name(), now(field));
+                }
+                if (field.secret() && !data.has(field.name())) {
+                    keep.add(field.name()); // write-only: a client cannot send back what it never got
+                }
+            }
+            Notifications notifications = ignored(entity, id, result.ignored());
+            return store.replace(entity, id, data, keep)
+                    .map(stored -> new Outcome(DocumentView.render(entity, stored), notifications, null))
+                    .switchIfEmpty(Mono.error(() -> notFound(entity, id)));
+        });
+    }
+
+    public Mono<Outcome> delete(Entity entity, String pathId) {
+        String id = Ids.fromPath(pathId);
+        return store.delete(entity, id)
+                .map(document -> (JsonNode) DocumentView.render(entity, document))
+                .defaultIfEmpty(JsonNodeFactory.instance.objectNode())
+                .map(data -> new Outcome(data, new Notifications(), null));
+    }
+
+    private String now(Field field) {
+        return field.type() == FieldType.DATE ? Values.today(clock) : Values.now(clock);
+    }
+
+    private static Notifications ignored(Entity entity, String key, List<String> fields) {
+        Notifications notifications = new Notifications();
+        for (String field : fields) {
+            String shown = field.length() > 40 ? field.substring(0, 40) + "..." : field;
+            notifications.warn(key, new Notifications.Warning("ignored",
+                    "Field '" + shown + "' is not in the schema and was ignored", entity.name(), key, field));
+        }
+        return notifications;
+    }
+
+    private static ApiException notFound(Entity entity, String id) {
+        String shown = id.length() > 60 ? id.substring(0, 60) + "..." : id;
+        return new ApiException(new ApiError.NotFound(id, entity.name() + " " + shown + " does not exist"));
+    }
+
+    /** A per-document error of a create without client id belongs under {@code new}. */
+    private static Throwable rekey(ApiException e, String key) {
+        if (e.error() instanceof ApiError.DuplicateKey d) {
+            return new ApiException(new ApiError.DuplicateKey(key, d.field(), d.message(), d.value()));
+        }
+        return e;
+    }
+}

@@ -1,0 +1,219 @@
+package events.schema;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.jspecify.annotations.Nullable;
+
+import events.error.ApiError;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Checks a create or replace body against its entity (api.md 6 and 7) and normalises it on the way in:
+ * dates and datetimes to their stored forms, ids to lower case, optional nulls and empty foreign keys to
+ * absent, defaults applied. Every failing field is reported, one entry each.
+ */
+public final class DocumentValidator {
+
+    private static final int MAX_ECHO = 100;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** The outcome: the normalised data (no {@code id}), the failures, and body keys the schema lacks. */
+    public record Result(ObjectNode data, List<ApiError.Entry> errors, List<String> ignored) {
+        public Result {
+            errors = List.copyOf(errors);
+            ignored = List.copyOf(ignored);
+        }
+
+        public boolean valid() {
+            return errors.isEmpty();
+        }
+    }
+
+    /**
+     * Validates {@code body}. On {@code replace}, secret fields may be omitted (they keep their stored
+     * hash), so their absence is not a {@code required} failure.
+     */
+    public Result validate(Entity entity, ObjectNode body, boolean replace) {
+        ObjectNode data = NODES.objectNode();
+        List<ApiError.Entry> errors = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
+        Set<String> expansions = entity.foreignKeys().stream()
+                .map(f -> f.name().substring(0, f.name().length() - 2))
+                .collect(Collectors.toSet());
+        Set<String> known = entity.fields().stream().map(Field::name).collect(Collectors.toSet());
+        for (String key : body.propertyNames()) {
+            if (!key.equals("id") && !known.contains(key) && !expansions.contains(key)) {
+                ignored.add(key);
+            }
+        }
+        for (Field field : entity.fields()) {
+            JsonNode value = body.get(field.name());
+            if (value == null || value.isNull()) {
+                if (value == null && field.defaultValue() != null) {
+                    data.set(field.name(), field.defaultValue().deepCopy());
+                } else if (field.required() && !field.autoGenerate() && !field.autoUpdate()
+                        && !(replace && field.secret())) {
+                    errors.add(new ApiError.Entry(field.name() + " is required", field.name(), null));
+                }
+                continue;
+            }
+            check(field, value, data, errors);
+        }
+        return new Result(data, errors, ignored);
+    }
+
+    private static void check(Field field, JsonNode value, ObjectNode data, List<ApiError.Entry> errors) {
+        String name = field.name();
+        JsonNode normalised = normalise(field, value);
+        if (normalised == null) {
+            errors.add(failure(field, name + " must be " + expected(field.type()), value));
+            return;
+        }
+        if (normalised.isString() && normalised.asString().isEmpty()
+                && (field.type() == FieldType.OBJECT_ID || field.required())) {
+            if (field.required()) {
+                errors.add(failure(field, name + " is required", value));
+            }
+            return; // an empty optional key is stored as absent (api.md 8.2)
+        }
+        String problem = constraints(field, normalised);
+        if (problem != null) {
+            errors.add(failure(field, problem, value));
+            return;
+        }
+        data.set(name, normalised);
+    }
+
+    /** The value in its stored form, or null when it is not of the field's type. */
+    private static @Nullable JsonNode normalise(Field field, JsonNode value) {
+        switch (field.type()) {
+            case STRING:
+                return value.isString() && !value.asString().contains("\0") ? value : null;
+            case OBJECT_ID:
+                return value.isString() && !value.asString().contains("\0")
+                        ? NODES.stringNode(value.asString().trim().toLowerCase(Locale.ROOT)) : null;
+            case INTEGER:
+                if (value.isIntegralNumber()) {
+                    return value.canConvertToLong() ? NODES.numberNode(value.longValue()) : null;
+                }
+                if (value.isFloatingPointNumber()) {
+                    BigDecimal decimal = value.decimalValue();
+                    try {
+                        BigInteger whole = decimal.toBigIntegerExact();
+                        return whole.bitLength() < 64 ? NODES.numberNode(whole.longValue()) : null;
+                    } catch (ArithmeticException e) {
+                        return null;
+                    }
+                }
+                return null;
+            case NUMBER:
+            case FLOAT:
+            case CURRENCY:
+                return value.isNumber() ? value : null;
+            case BOOLEAN:
+                return value.isBoolean() ? value : null;
+            case DATE:
+                return value.isString() ? Values.date(value.asString()).map(NODES::stringNode).orElse(null) : null;
+            case DATETIME:
+                return value.isString() ? Values.datetime(value.asString()).map(NODES::stringNode).orElse(null) : null;
+            case STRING_ARRAY:
+                if (!value.isArray()) {
+                    return null;
+                }
+                for (JsonNode element : value) {
+                    if (!element.isString() || element.asString().contains("\0")) {
+                        return null;
+                    }
+                }
+                return value;
+            case JSON_OBJECT:
+                return value.isObject() ? value : null;
+            case JSON_ANY:
+                return value;
+            default:
+                throw new IllegalStateException("unhandled type " + field.type());
+        }
+    }
+
+    private static @Nullable String constraints(Field field, JsonNode value) {
+        String name = field.name();
+        if (value.isString()) {
+            String text = value.asString();
+            int length = text.codePointCount(0, text.length());
+            if (field.minLength() != null && length < field.minLength()) {
+                return name + " must be at least " + field.minLength() + " characters";
+            }
+            if (field.maxLength() != null && length > field.maxLength()) {
+                return name + " must be at most " + field.maxLength() + " characters";
+            }
+            if (field.pattern() != null && !field.pattern().matcher(text).find()) {
+                return field.patternMessage() != null ? field.patternMessage() : name + " has a bad format";
+            }
+            if (field.hasEnum() && !field.enumValues().contains(text)) {
+                String message = name + " must be one of " + String.join(", ", field.enumValues());
+                return message.length() > MAX_ECHO ? name + " is not one of the allowed values" : message;
+            }
+        }
+        if (value.isNumber()) {
+            BigDecimal number = value.decimalValue();
+            if (field.ge() != null && number.compareTo(field.ge()) < 0) {
+                return name + " must be >= " + field.ge().toPlainString();
+            }
+            if (field.le() != null && number.compareTo(field.le()) > 0) {
+                return name + " must be <= " + field.le().toPlainString();
+            }
+            if (field.gt() != null && number.compareTo(field.gt()) <= 0) {
+                return name + " must be > " + field.gt().toPlainString();
+            }
+            if (field.lt() != null && number.compareTo(field.lt()) >= 0) {
+                return name + " must be < " + field.lt().toPlainString();
+            }
+        }
+        return null;
+    }
+
+    private static ApiError.Entry failure(Field field, String message, JsonNode value) {
+        if (field.secret()) {
+            return new ApiError.Entry(message, field.name(), null); // never echo a secret
+        }
+        return new ApiError.Entry(message, field.name(), echo(value));
+    }
+
+    /** The offending value as sent, long strings shortened so a message stays small. */
+    static JsonNode echo(JsonNode value) {
+        if (value.isString() && value.asString().length() > MAX_ECHO) {
+            return NODES.stringNode(value.asString().substring(0, MAX_ECHO) + "...");
+        }
+        return value;
+    }
+
+    private static String expected(FieldType type) {
+        return switch (type) {
+            case STRING, OBJECT_ID -> "a string";
+            case INTEGER -> "an integer";
+            case NUMBER, FLOAT, CURRENCY -> "a number";
+            case BOOLEAN -> "true or false";
+            case DATE -> "a date (YYYY-MM-DD)";
+            case DATETIME -> "an RFC 3339 datetime";
+            case STRING_ARRAY -> "an array of strings";
+            case JSON_OBJECT -> "a JSON object";
+            case JSON_ANY -> "JSON";
+        };
+    }
+
+    /** An id-field failure entry, for the service's client-id check. */
+    public static ApiError.Entry badId(JsonNode value) {
+        return new ApiError.Entry("id must be 1-128 characters without whitespace, control characters or '/'",
+                "id", echo(value));
+    }
+
+}
