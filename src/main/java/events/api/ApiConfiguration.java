@@ -6,6 +6,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.CorsWebFilter;
 import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
@@ -24,6 +25,17 @@ import tools.jackson.databind.json.JsonMapper;
 /** Wires the HTTP layer: router, handlers, error rendering, path normalisation and CORS. */
 @Configuration(proxyBeanMethods = false)
 public class ApiConfiguration {
+
+    /**
+     * Event loops of this server's own: with Reactor's global ones, closing one server in a JVM (tests
+     * run several) would stop the loops of all the others.
+     */
+    @Bean
+    ReactorResourceFactory reactorResourceFactory() {
+        ReactorResourceFactory factory = new ReactorResourceFactory();
+        factory.setUseGlobalResources(false);
+        return factory;
+    }
 
     @Bean
     JsonMapper eventsJsonMapper() {

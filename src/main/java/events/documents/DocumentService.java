@@ -1,11 +1,14 @@
 package events.documents;
 
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
-import com.github.f4b6a3.ulid.UlidCreator;
+import com.github.f4b6a3.ulid.UlidFactory;
 
 import events.db.DocumentStore;
 import events.error.ApiError;
@@ -33,11 +36,27 @@ public final class DocumentService {
     private final DocumentStore store;
     private final DocumentValidator validator;
     private final Clock clock;
+    private final UlidFactory ids;
 
     public DocumentService(DocumentStore store, DocumentValidator validator, Clock clock) {
         this.store = Objects.requireNonNull(store, "store must not be null");
         this.validator = Objects.requireNonNull(validator, "validator must not be null");
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
+        this.ids = UlidFactory.newInstance(seededRandom());
+    }
+
+    /**
+     * A generator seeded once, here at start-up: the default {@code NativePRNG} reads /dev/urandom on
+     * every call, which is file I/O on the event loop.
+     */
+    private static SecureRandom seededRandom() {
+        try {
+            SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+            random.nextBytes(new byte[16]); // forces the one-time seeding now
+            return random;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA1PRNG is part of every JRE", e);
+        }
     }
 
     public Mono<Outcome> get(Entity entity, String pathId) {
@@ -71,7 +90,7 @@ public final class DocumentService {
             if (!errors.isEmpty()) {
                 return Mono.error(new ApiException(new ApiError.ValidationFailed(key, errors)));
             }
-            String documentId = id != null ? id : UlidCreator.getMonotonicUlid().toString().toLowerCase();
+            String documentId = id != null ? id : ids.create().toString().toLowerCase(Locale.ROOT);
             ObjectNode data = result.data();
             for (Field field : entity.fields()) {
                 if ((field.autoGenerate() || field.autoUpdate()) && !data.has(field.name())) {
