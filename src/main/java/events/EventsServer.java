@@ -17,6 +17,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 
+import events.config.ConfigLoader;
 import events.config.EventsConfig;
 import events.config.StartupException;
 import events.db.DocumentStore;
@@ -116,8 +117,7 @@ public final class EventsServer implements AutoCloseable {
             }
             return new SchemaLoader().load(text, overrides);
         } catch (IOException e) {
-            throw new StartupException("Cannot read schema " + source + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            throw new StartupException("Cannot read schema " + source + ": " + ConfigLoader.reason(e));
         } catch (SchemaException e) {
             throw new StartupException("Schema error in " + source + ": " + e.getMessage());
         }

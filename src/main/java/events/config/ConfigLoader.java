@@ -65,8 +65,7 @@ public final class ConfigLoader {
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new StartupException("Cannot read configuration file " + file + ": "
-                    + e.getClass().getSimpleName());
+            throw new StartupException("Cannot read configuration file " + file + ": " + reason(e));
         }
         JsonNode node;
         try {
@@ -98,7 +97,12 @@ public final class ConfigLoader {
             JsonNode current = merged.get(key);
             String value = environment.get(ENV_PREFIX + key.toUpperCase(Locale.ROOT));
             if (value != null) {
-                merged.set(key, parseEnv(ENV_PREFIX + key.toUpperCase(Locale.ROOT), value, current));
+                JsonNode parsed = parseEnv(ENV_PREFIX + key.toUpperCase(Locale.ROOT), value, current);
+                if (current.isObject() && parsed.isObject()) {
+                    deepMerge((ObjectNode) current, (ObjectNode) parsed, key + ".");
+                } else {
+                    merged.set(key, parsed);
+                }
             }
             if (current.isObject()) {
                 ObjectNode nested = (ObjectNode) merged.get(key);
@@ -172,6 +176,20 @@ public final class ConfigLoader {
             throw new StartupException("Configuration error: " + key + " must be one of "
                     + allowed.stream().sorted().toList() + ", not '" + value + "'");
         }
+    }
+
+    /** A short reason for a failed file read, without exception class names. */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return e.getMessage() == null ? "read failed" : e.getMessage();
     }
 
     private static String describe(JacksonException e) {
