@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's walk-through: report, create a Role, an Account and a User that references it, read, list,
+# replace, delete twice, read again. Usage: scripts/walkthrough.sh [base-url]
+set -euo pipefail
+BASE=${1:-http://localhost:5500}
+JSON='Content-Type: application/json'
+show() { echo "\$ $1"; eval "$1"; echo; echo; }
+id_of() { sed -E 's/^\{"data":\{"id":"([^"]+)".*/\1/'; }
+
+show "curl -s $BASE/api/db/report"
+ROLE_BODY='{"id": "role_mgr", "role": "Manager", "permissions": {"*": "crud"}}'
+echo "\$ curl -s -X POST $BASE/api/Role -H '$JSON' -d '$ROLE_BODY'"
+curl -s -X POST "$BASE/api/Role" -H "$JSON" -d "$ROLE_BODY"; echo; echo
+ACCOUNT=$(curl -s -X POST "$BASE/api/Account" -H "$JSON" -d '{"name": "Acme Holdings", "credit": 1500.50, "expireDate": "2027-01-01"}')
+echo "\$ curl -s -X POST $BASE/api/Account -H '$JSON' -d '{\"name\": \"Acme Holdings\", \"credit\": 1500.50, \"expireDate\": \"2027-01-01\"}'"
+echo "$ACCOUNT"; echo; echo
+ACCOUNT_ID=$(echo "$ACCOUNT" | id_of)
+USER_BODY='{"username": "mgr", "email": "mgr@example.com", "password": "s3cret-pass", "firstName": "Mary", "lastName": "Grant", "isAccountOwner": true, "netWorth": 25000, "accountId": "'$ACCOUNT_ID'", "roleId": "role_mgr"}'
+USER=$(curl -s -X POST "$BASE/api/User" -H "$JSON" -d "$USER_BODY")
+echo "\$ curl -s -X POST $BASE/api/User -H '$JSON' -d '$USER_BODY'"
+echo "$USER"; echo; echo
+USER_ID=$(echo "$USER" | id_of)
+show "curl -s $BASE/api/User/$USER_ID"
+show "curl -s '$BASE/api/User?page=1&pageSize=10'"
+REPLACEMENT='{"username": "mgr", "email": "mgr@example.com", "firstName": "Mary", "lastName": "Grant-Smith", "isAccountOwner": false, "accountId": "'$ACCOUNT_ID'", "roleId": "role_mgr"}'
+show "curl -s -X PUT $BASE/api/User/$USER_ID -H '$JSON' -d '$REPLACEMENT'"
+show "curl -s -X DELETE $BASE/api/User/$USER_ID"
+show "curl -s -X DELETE $BASE/api/User/$USER_ID"
+show "curl -s -w ' [HTTP %{http_code}]' $BASE/api/User/$USER_ID"
