@@ -17,7 +17,9 @@ import org.springframework.web.server.WebFilter;
 
 import events.config.EventsConfig;
 import events.db.DocumentStore;
+import events.auth.PasswordHasher;
 import events.documents.DocumentService;
+import events.documents.ReadChecks;
 import events.schema.DocumentValidator;
 import events.schema.Schema;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,6 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
 /** Wires the HTTP layer: router, handlers, error rendering, path normalisation and CORS. */
 @Configuration(proxyBeanMethods = false)
 public class ApiConfiguration {
+
+    /** bcrypt cost: 2^10 rounds, about 50-100 ms of one core per hash. */
+    private static final int BCRYPT_STRENGTH = 10;
 
     /**
      * Event loops of this server's own: with Reactor's global ones, closing one server in a JVM (tests
@@ -43,8 +48,9 @@ public class ApiConfiguration {
     }
 
     @Bean
-    DocumentService documentService(DocumentStore store) {
-        return new DocumentService(store, new DocumentValidator(), Clock.systemUTC());
+    DocumentService documentService(EventsConfig config, Schema schema, DocumentStore store) {
+        return new DocumentService(schema, store, new DocumentValidator(), new PasswordHasher(BCRYPT_STRENGTH),
+                ReadChecks.of(config.validation()), Clock.systemUTC());
     }
 
     @Bean

@@ -1,9 +1,11 @@
 package events.db;
 
+import java.util.Collection;
 import java.util.List;
 
 import events.query.ListQuery;
 import events.schema.Entity;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -16,15 +18,21 @@ public interface DocumentStore {
     /** The stored document, or empty when there is none. */
     Mono<StoredDocument> find(Entity entity, String id);
 
+    /** The documents among {@code ids} that exist, in no particular order: one query for any count. */
+    Flux<StoredDocument> findMany(Entity entity, Collection<String> ids);
+
     /** One page and the exact total, read in one snapshot. */
     Mono<ListPage> list(Entity entity, ListQuery query);
 
-    /** Inserts a new document and returns it as stored. */
+    /**
+     * Inserts a new document and returns it as stored. Its foreign keys are checked in the same
+     * statement: a missing referenced document fails with a 422 naming the field.
+     */
     Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data);
 
     /**
      * Replaces a document; the stored values of {@code keep} fields survive (the body's values lose).
-     * Empty when there is no document with that id.
+     * Empty when there is no document with that id; foreign keys are checked as on insert.
      */
     Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep);
 

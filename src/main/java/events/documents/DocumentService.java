@@ -10,6 +10,7 @@ import java.util.Objects;
 
 import com.github.f4b6a3.ulid.UlidFactory;
 
+import events.auth.PasswordHasher;
 import events.db.DocumentStore;
 import events.error.ApiError;
 import events.error.ApiException;
@@ -18,7 +19,9 @@ import events.schema.DocumentValidator;
 import events.schema.Entity;
 import events.schema.Field;
 import events.schema.FieldType;
+import events.schema.Schema;
 import events.schema.Values;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -35,12 +38,19 @@ public final class DocumentService {
 
     private final DocumentStore store;
     private final DocumentValidator validator;
+    private final PasswordHasher hasher;
+    private final ReadChecks readChecks;
+    private final ReferenceChecks references;
     private final Clock clock;
     private final UlidFactory ids;
 
-    public DocumentService(DocumentStore store, DocumentValidator validator, Clock clock) {
+    public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
+                           ReadChecks readChecks, Clock clock) {
         this.store = Objects.requireNonNull(store, "store must not be null");
         this.validator = Objects.requireNonNull(validator, "validator must not be null");
+        this.hasher = Objects.requireNonNull(hasher, "hasher must not be null");
+        this.readChecks = Objects.requireNonNull(readChecks, "readChecks must not be null");
+        this.references = new ReferenceChecks(schema, store, validator);
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
         this.ids = UlidFactory.newInstance(seededRandom());
     }
@@ -62,16 +72,29 @@ public final class DocumentService {
     public Mono<Outcome> get(Entity entity, String pathId) {
         String id = Ids.fromPath(pathId);
         return store.find(entity, id)
-                .map(document -> new Outcome(DocumentView.render(entity, document), new Notifications(), null))
-                .switchIfEmpty(Mono.error(() -> notFound(entity, id)));
+                .switchIfEmpty(Mono.error(() -> notFound(entity, id)))
+                .flatMap(document -> {
+                    Notifications notifications = new Notifications();
+                    if (readChecks == ReadChecks.NONE) {
+                        return Mono.just(new Outcome(DocumentView.render(entity, document), notifications, null));
+                    }
+                    return references.render(entity, List.of(document), notifications)
+                            .map(views -> new Outcome(views.get(0), notifications, null));
+                });
     }
 
     public Mono<Outcome> list(Entity entity, ListQuery query) {
-        return store.list(entity, query).map(page -> {
-            var array = JsonNodeFactory.instance.arrayNode();
-            page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
-            return new Outcome(array, new Notifications(),
-                    new Outcome.Pagination(query.page().number(), query.page().size(), page.total()));
+        return store.list(entity, query).flatMap(page -> {
+            Notifications notifications = new Notifications();
+            Outcome.Pagination pagination =
+                    new Outcome.Pagination(query.page().number(), query.page().size(), page.total());
+            if (readChecks != ReadChecks.MULTIPLE) {
+                var array = JsonNodeFactory.instance.arrayNode();
+                page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
+                return Mono.just(new Outcome(array, notifications, pagination));
+            }
+            return references.render(entity, page.documents(), notifications)
+                    .map(views -> new Outcome(views, notifications, pagination));
         });
     }
 
@@ -98,7 +121,8 @@ public final class DocumentService {
                 }
             }
             Notifications notifications = ignored(entity, key, result.ignored());
-            return store.insert(entity, documentId, data)
+            return hashSecrets(entity, data)
+                    .then(Mono.defer(() -> store.insert(entity, documentId, data)))
                     .onErrorMap(ApiException.class, e -> id == null ? rekey(e, NEW) : e)
                     .map(stored -> new Outcome(DocumentView.render(entity, stored), notifications, null));
         });
@@ -125,7 +149,8 @@ public final class DocumentService {
                 }
             }
             Notifications notifications = ignored(entity, id, result.ignored());
-            return store.replace(entity, id, data, keep)
+            return hashSecrets(entity, data)
+                    .then(Mono.defer(() -> store.replace(entity, id, data, keep)))
                     .map(stored -> new Outcome(DocumentView.render(entity, stored), notifications, null))
                     .switchIfEmpty(Mono.error(() -> notFound(entity, id)));
         });
@@ -137,6 +162,15 @@ public final class DocumentService {
                 .map(document -> (JsonNode) DocumentView.render(entity, document))
                 .defaultIfEmpty(JsonNodeFactory.instance.objectNode())
                 .map(data -> new Outcome(data, new Notifications(), null));
+    }
+
+    /** Replaces each secret to be hashed by its bcrypt hash, off the event loop. */
+    private Mono<Void> hashSecrets(Entity entity, ObjectNode data) {
+        return Flux.fromIterable(entity.fields())
+                .filter(field -> field.hashed() && data.hasNonNull(field.name()))
+                .concatMap(field -> hasher.hash(data.get(field.name()).asString())
+                        .doOnNext(hash -> data.put(field.name(), hash)))
+                .then();
     }
 
     private String now(Field field) {
@@ -162,6 +196,9 @@ public final class DocumentService {
     private static Throwable rekey(ApiException e, String key) {
         if (e.error() instanceof ApiError.DuplicateKey d) {
             return new ApiException(new ApiError.DuplicateKey(key, d.field(), d.message(), d.value()));
+        }
+        if (e.error() instanceof ApiError.ValidationFailed v) {
+            return new ApiException(new ApiError.ValidationFailed(key, v.entries()));
         }
         return e;
     }

@@ -2,10 +2,10 @@ package events.schema;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -24,6 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class DocumentValidator {
 
     private static final int MAX_ECHO = 100;
+    /** bcrypt reads at most 72 bytes; a longer secret is refused rather than silently truncated. */
+    private static final int MAX_SECRET_BYTES = 72;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The outcome: the normalised data (no {@code id}), the failures, and body keys the schema lacks. */
@@ -154,6 +156,9 @@ public final class DocumentValidator {
             }
             if (field.maxLength() != null && length > field.maxLength()) {
                 return name + " must be at most " + field.maxLength() + " characters";
+            }
+            if (field.hashed() && text.getBytes(StandardCharsets.UTF_8).length > MAX_SECRET_BYTES) {
+                return name + " must be at most " + MAX_SECRET_BYTES + " bytes";
             }
             if (field.pattern() != null && !field.pattern().matcher(text).find()) {
                 return field.patternMessage() != null ? field.patternMessage() : name + " has a bad format";

@@ -1,6 +1,8 @@
 package events.db.postgresql;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,8 +11,11 @@ import events.db.DatabaseStatus;
 import events.db.DocumentStore;
 import events.db.ListPage;
 import events.db.StoredDocument;
+import events.error.ApiError;
+import events.error.ApiException;
 import events.query.ListQuery;
 import events.schema.Entity;
+import events.schema.Field;
 import events.schema.Schema;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;
@@ -18,7 +23,9 @@ import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Readable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -81,24 +88,106 @@ public final class PostgreSQLDocuments implements DocumentStore {
     }
 
     @Override
-    public Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data) {
-        Sql sql = new Sql().append("INSERT INTO ").table(entity).append(" (id, data) VALUES (").bind(id)
-                .append(", ").bind(jsonb(data)).append(") RETURNING id, data");
+    public Flux<StoredDocument> findMany(Entity entity, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        // = ANY($1), not IN (...): one prepared statement for every list length.
+        Sql sql = new Sql().append("SELECT id, data FROM ").table(entity).append(" WHERE id = ANY(")
+                .bind(ids.toArray(String[]::new)).append(")");
         return statements.withConnection(c -> Statements.query(c, sql, this::document))
-                .next()
-                .onErrorMap(e -> errors.translate(e, entity, id, data));
+                .onErrorMap(errors::translate);
+    }
+
+    /**
+     * One statement: the foreign keys are checked (locking the referenced rows {@code FOR KEY SHARE},
+     * so they cannot be deleted under us) and the row is inserted only when none is missing.
+     */
+    @Override
+    public Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data) {
+        Sql sql = new Sql();
+        List<Reference> references = references(entity, data);
+        foreignKeyCheck(sql, references);
+        sql.append(", written AS (INSERT INTO ").table(entity).append(" (id, data) SELECT ").bind(id)
+                .append(", ").bind(jsonb(data)).append(" FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data)")
+                .append(" SELECT fk.missing, true AS found, written.id, written.data FROM fk LEFT JOIN written ON true");
+        return write(entity, id, data, sql, references);
     }
 
     @Override
     public Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep) {
+        Sql sql = new Sql();
+        List<Reference> references = references(entity, data);
+        foreignKeyCheck(sql, references);
         // The kept fields (autoGenerate, omitted secrets) come from the stored row, in the same statement.
-        Sql sql = new Sql().append("UPDATE ").table(entity).append(" AS t SET data = ").bind(jsonb(data))
+        sql.append(", written AS (UPDATE ").table(entity).append(" AS t SET data = ").bind(jsonb(data))
                 .append("::jsonb || COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(t.data) AS e "
                         + "WHERE e.key = ANY(").bind(keep.toArray(String[]::new)).append(")), '{}'::jsonb)")
-                .append(" WHERE t.id = ").bind(id).append(" RETURNING t.id, t.data");
-        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+                .append(" FROM fk WHERE t.id = ").bind(id)
+                .append(" AND cardinality(fk.missing) = 0 RETURNING t.id, t.data)")
+                .append(" SELECT fk.missing, EXISTS (SELECT 1 FROM ").table(entity).append(" WHERE id = ").bind(id)
+                .append(") AS found, written.id, written.data FROM fk LEFT JOIN written ON true");
+        return write(entity, id, data, sql, references);
+    }
+
+    /** Runs a checked write: empty when the target row does not exist, 422 for missing references. */
+    private Mono<StoredDocument> write(Entity entity, String id, ObjectNode data, Sql sql, List<Reference> references) {
+        return statements.withConnection(c -> Statements.query(c, sql, row -> new WriteRow(
+                        row.get("missing", String[].class), Boolean.TRUE.equals(row.get("found", Boolean.class)),
+                        row.get("id", String.class) == null ? null : document(row))))
                 .next()
+                .flatMap(result -> {
+                    if (!result.found()) {
+                        return Mono.empty(); // 404 comes before foreign keys (api.md 3.5)
+                    }
+                    if (result.missing() != null && result.missing().length > 0) {
+                        return Mono.error(missingReferences(id, references, List.of(result.missing())));
+                    }
+                    return Mono.justOrEmpty(result.document());
+                })
                 .onErrorMap(e -> errors.translate(e, entity, id, data));
+    }
+
+    /** {@code WITH fk AS (SELECT ARRAY[...] AS missing)}: the names of foreign keys naming no row. */
+    private static void foreignKeyCheck(Sql sql, List<Reference> references) {
+        sql.append("WITH fk AS (SELECT array_remove(ARRAY[");
+        for (int i = 0; i < references.size(); i++) {
+            Reference reference = references.get(i);
+            sql.append(i == 0 ? "" : ", ").append("CASE WHEN EXISTS (SELECT 1 FROM ").append(Sql.table(reference.target()))
+                    .append(" r WHERE r.id = ").bind(reference.id()).append(" FOR KEY SHARE) THEN NULL ELSE ")
+                    .append(Sql.quoteLiteral(reference.field().name())).append(" END");
+        }
+        sql.append("]::text[], NULL) AS missing)");
+    }
+
+    private static List<Reference> references(Entity entity, ObjectNode data) {
+        List<Reference> references = new ArrayList<>();
+        for (Field field : entity.foreignKeys()) {
+            JsonNode value = data.get(field.name());
+            if (value != null && value.isString() && !value.asString().isEmpty()) {
+                references.add(new Reference(field, field.foreignKey(), value.asString()));
+            }
+        }
+        return references;
+    }
+
+    private static ApiException missingReferences(String id, List<Reference> references, List<String> missing) {
+        List<ApiError.Entry> entries = new ArrayList<>();
+        for (Reference reference : references) {
+            if (missing.contains(reference.field().name())) {
+                String shown = reference.id().length() > 60 ? reference.id().substring(0, 60) + "..." : reference.id();
+                entries.add(new ApiError.Entry(reference.target() + " " + shown + " does not exist",
+                        reference.field().name(), JsonNodeFactory.instance.stringNode(reference.id())));
+            }
+        }
+        return new ApiException(new ApiError.ValidationFailed(id, entries));
+    }
+
+    /** A foreign-key value to check: {@code field} of this entity names document {@code id} of {@code target}. */
+    private record Reference(Field field, String target, String id) {
+    }
+
+    private record WriteRow(String[] missing, boolean found, StoredDocument document) {
     }
 
     @Override
