@@ -1,14 +1,10 @@
 package events.documents;
 
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
-import com.github.f4b6a3.ulid.UlidFactory;
 
 import events.auth.PasswordHasher;
 import events.db.DocumentStore;
@@ -42,7 +38,7 @@ public final class DocumentService {
     private final ReadChecks readChecks;
     private final ReferenceChecks references;
     private final Clock clock;
-    private final UlidFactory ids;
+    private final IdGenerator ids;
 
     public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
                            ReadChecks readChecks, Clock clock) {
@@ -52,21 +48,7 @@ public final class DocumentService {
         this.readChecks = Objects.requireNonNull(readChecks, "readChecks must not be null");
         this.references = new ReferenceChecks(schema, store, validator);
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
-        this.ids = UlidFactory.newInstance(seededRandom());
-    }
-
-    /**
-     * A generator seeded once, here at start-up: the default {@code NativePRNG} reads /dev/urandom on
-     * every call, which is file I/O on the event loop.
-     */
-    private static SecureRandom seededRandom() {
-        try {
-            SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
-            random.nextBytes(new byte[16]); // forces the one-time seeding now
-            return random;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA1PRNG is part of every JRE", e);
-        }
+        this.ids = new IdGenerator(clock);
     }
 
     public Mono<Outcome> get(Entity entity, String pathId) {
@@ -113,7 +95,7 @@ public final class DocumentService {
             if (!errors.isEmpty()) {
                 return Mono.error(new ApiException(new ApiError.ValidationFailed(key, errors)));
             }
-            String documentId = id != null ? id : ids.create().toString().toLowerCase(Locale.ROOT);
+            String documentId = id != null ? id : ids.next();
             ObjectNode data = result.data();
             for (Field field : entity.fields()) {
                 if ((field.autoGenerate() || field.autoUpdate()) && !data.has(field.name())) {
