@@ -75,7 +75,7 @@ public class ApiConfiguration {
                                           DocumentService documents, RequestBodies bodies, ErrorResponses errors,
                                           JsonMapper eventsJsonMapper) {
         return Routes.of(new AdminHandler(config, schema, store, bodies, eventsJsonMapper),
-                new EntityHandler(schema, documents, bodies), errors);
+                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper)), errors);
     }
 
     @Bean

@@ -6,9 +6,9 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import events.documents.DocumentService;
-import events.documents.Outcome;
 import events.error.ApiError;
 import events.error.ApiException;
+import events.query.ListQuery;
 import events.schema.Entity;
 import events.schema.Schema;
 import reactor.core.publisher.Mono;
@@ -26,38 +26,44 @@ final class EntityHandler {
     private final Schema schema;
     private final DocumentService documents;
     private final RequestBodies bodies;
+    private final ListQueryParser parser;
+    private final NdjsonResponses ndjson;
 
-    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies) {
+    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson) {
         this.schema = schema;
         this.documents = documents;
         this.bodies = bodies;
+        this.parser = new ListQueryParser(schema);
+        this.ndjson = ndjson;
     }
 
     Mono<ServerResponse> list(ServerRequest request) {
-        return Mono.fromCallable(() -> {
-                    Entity entity = entity(request, 'r');
-                    QueryParameters parameters = QueryParameters.of(request.uri().getRawQuery());
-                    return new Parsed(entity, parameters);
-                })
-                .flatMap(p -> documents.list(p.entity(), p.parameters().listQuery(p.entity()))
-                        .map(outcome -> noteUnapplied(outcome, p.parameters())))
-                .flatMap(Envelopes::ok);
+        return parse(request, 'r').flatMap(p -> {
+            ListQuery query = parser.list(p.entity(), p.parameters());
+            if (NdjsonResponses.wanted(request)) {
+                return ndjson.stream(documents.stream(p.entity(), query));
+            }
+            return documents.list(p.entity(), query).flatMap(Envelopes::ok);
+        });
     }
 
     Mono<ServerResponse> get(ServerRequest request) {
         return parse(request, 'r')
-                .flatMap(p -> documents.get(p.entity(), request.pathVariable("id")))
+                .flatMap(p -> documents.get(p.entity(), request.pathVariable("id"),
+                        parser.single(p.entity(), p.parameters())))
                 .flatMap(Envelopes::ok);
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
         return parse(request, 'c')
+                .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> bodies.object(request).flatMap(body -> documents.create(p.entity(), body)))
                 .flatMap(Envelopes::created);
     }
 
     Mono<ServerResponse> replace(ServerRequest request) {
         return parse(request, 'u')
+                .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> bodies.object(request)
                         .flatMap(body -> documents.replace(p.entity(), request.pathVariable("id"), body)))
                 .flatMap(Envelopes::ok);
@@ -65,6 +71,7 @@ final class EntityHandler {
 
     Mono<ServerResponse> delete(ServerRequest request) {
         return parse(request, 'd')
+                .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> documents.delete(p.entity(), request.pathVariable("id")))
                 .flatMap(Envelopes::ok);
     }
@@ -100,14 +107,6 @@ final class EntityHandler {
                     + " on " + entity.name(), List.of()));
         }
         return entity;
-    }
-
-    /** Until the query language lands, say so instead of silently returning an unfiltered list. */
-    private static Outcome noteUnapplied(Outcome outcome, QueryParameters parameters) {
-        for (String name : parameters.notYetApplied()) {
-            outcome.notifications().requestWarning(name, name + " is not supported yet and was ignored");
-        }
-        return outcome;
     }
 
     private static String shorten(String text, int max) {

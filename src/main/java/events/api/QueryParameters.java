@@ -13,9 +13,6 @@ import org.springframework.web.util.UriUtils;
 
 import events.error.ApiError;
 import events.error.ApiException;
-import events.query.ListQuery;
-import events.query.PageRequest;
-import events.schema.Entity;
 
 /**
  * The query parameters of entity routes (api.md 5), parsed once: names case-insensitive, the last
@@ -72,26 +69,12 @@ final class QueryParameters {
         }
     }
 
-    /** The list query: page and pageSize (api.md 5.1). */
-    ListQuery listQuery(Entity entity) {
-        int page = positive("page", 1, Integer.MAX_VALUE);
-        int size = positive("pageSize", PageRequest.DEFAULT_SIZE, PageRequest.MAX_SIZE);
-        return new ListQuery(new PageRequest(page, size));
-    }
-
-    /** Query-language parameters this version accepts but does not apply yet. */
-    List<String> notYetApplied() {
-        return values.keySet().stream()
-                .filter(name -> List.of("sort", "filter", "view").contains(name))
-                .filter(name -> !values.get(name).isEmpty())
-                .toList();
-    }
-
     Optional<String> get(String name) {
         return Optional.ofNullable(values.get(name));
     }
 
-    private int positive(String name, int defaultValue, int max) {
+    /** An integer parameter in 1..max, or its default; a 400 naming it otherwise. */
+    int positive(String name, int defaultValue, int max) {
         String text = values.get(name);
         if (text == null) {
             return defaultValue;

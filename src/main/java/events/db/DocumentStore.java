@@ -24,6 +24,9 @@ public interface DocumentStore {
     /** One page and the exact total, read in one snapshot. */
     Mono<ListPage> list(Entity entity, ListQuery query);
 
+    /** Every matching document in order (the page only when one was asked for), through a cursor. */
+    Flux<StoredDocument> stream(Entity entity, ListQuery query);
+
     /**
      * Inserts a new document and returns it as stored. Its foreign keys are checked in the same
      * statement: a missing referenced document fails with a 422 naming the field.

@@ -8,8 +8,10 @@ import java.util.Objects;
 
 import events.auth.PasswordHasher;
 import events.db.DocumentStore;
+import events.db.StoredDocument;
 import events.error.ApiError;
 import events.error.ApiException;
+import events.query.Expansion;
 import events.query.ListQuery;
 import events.schema.DocumentValidator;
 import events.schema.Entity;
@@ -31,6 +33,8 @@ public final class DocumentService {
 
     /** The notifications key of a document created without a client id (api.md 3.4). */
     public static final String NEW = "new";
+    /** Documents per expansion lookup while streaming. */
+    private static final int STREAM_BATCH = 500;
 
     private final DocumentStore store;
     private final DocumentValidator validator;
@@ -51,33 +55,57 @@ public final class DocumentService {
         this.ids = new IdGenerator(clock);
     }
 
-    public Mono<Outcome> get(Entity entity, String pathId) {
+    /** One document, with the {@code view} expansions and, in {@code single} or {@code multiple} mode, checks. */
+    public Mono<Outcome> get(Entity entity, String pathId, List<Expansion> view) {
         String id = Ids.fromPath(pathId);
+        boolean recheck = readChecks != ReadChecks.NONE;
         return store.find(entity, id)
                 .switchIfEmpty(Mono.error(() -> notFound(entity, id)))
                 .flatMap(document -> {
                     Notifications notifications = new Notifications();
-                    if (readChecks == ReadChecks.NONE) {
+                    if (!recheck && view.isEmpty()) {
                         return Mono.just(new Outcome(DocumentView.render(entity, document), notifications, null));
                     }
-                    return references.render(entity, List.of(document), notifications)
+                    return references.render(entity, List.of(document), view, recheck, notifications)
                             .map(views -> new Outcome(views.get(0), notifications, null));
                 });
     }
 
+    /** One page of a list, its exact total, expansions and (in {@code multiple} mode) checks. */
     public Mono<Outcome> list(Entity entity, ListQuery query) {
+        boolean recheck = readChecks == ReadChecks.MULTIPLE;
         return store.list(entity, query).flatMap(page -> {
             Notifications notifications = new Notifications();
             Outcome.Pagination pagination =
                     new Outcome.Pagination(query.page().number(), query.page().size(), page.total());
-            if (readChecks != ReadChecks.MULTIPLE) {
+            if (!recheck && query.view().isEmpty()) {
                 var array = JsonNodeFactory.instance.arrayNode();
                 page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
                 return Mono.just(new Outcome(array, notifications, pagination));
             }
-            return references.render(entity, page.documents(), notifications)
+            return references.render(entity, page.documents(), query.view(), recheck, notifications)
                     .map(views -> new Outcome(views, notifications, pagination));
         });
+    }
+
+    /**
+     * Every matching document in order, for NDJSON streaming: constant memory, backpressure down to
+     * the database cursor. Expansions are fetched per batch of documents; warnings have no envelope
+     * to go into and are dropped.
+     */
+    public Flux<ObjectNode> stream(Entity entity, ListQuery query) {
+        Flux<StoredDocument> documents = store.stream(entity, query);
+        boolean recheck = readChecks == ReadChecks.MULTIPLE;
+        if (!recheck && query.view().isEmpty()) {
+            return documents.map(document -> DocumentView.render(entity, document));
+        }
+        return documents.buffer(STREAM_BATCH)
+                .concatMap(batch -> references.render(entity, batch, query.view(), recheck, new Notifications()))
+                .concatMapIterable(views -> {
+                    List<ObjectNode> list = new ArrayList<>(views.size());
+                    views.forEach(view -> list.add((ObjectNode) view));
+                    return list;
+                });
     }
 
     public Mono<Outcome> create(Entity entity, ObjectNode body) {

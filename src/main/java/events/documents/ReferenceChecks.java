@@ -1,7 +1,6 @@
 package events.documents;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -10,11 +9,12 @@ import java.util.Set;
 
 import events.db.DocumentStore;
 import events.db.StoredDocument;
+import events.error.ApiError;
+import events.query.Expansion;
 import events.schema.DocumentValidator;
 import events.schema.Entity;
 import events.schema.Field;
 import events.schema.Schema;
-import events.error.ApiError;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
@@ -23,9 +23,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Read-time checks of stored documents (api.md 8.3): re-validation against the schema and an
- * {@code {"exists": ...}} sub-object per foreign key, with warnings instead of errors. Existence is
- * looked up with one query per referenced entity for the whole page, never one per document.
+ * Foreign-key sub-objects and read-time checks for a batch of documents: {@code view} expansions
+ * (api.md 5.4) and the {@code validation} modes (8.3). Referenced documents are fetched with one query
+ * per referenced entity for the whole batch, never one per document; problems become warnings.
  */
 final class ReferenceChecks {
 
@@ -39,11 +39,21 @@ final class ReferenceChecks {
         this.validator = validator;
     }
 
-    /** Renders {@code documents} with their checks; warnings go into {@code notifications}. */
-    Mono<ArrayNode> render(Entity entity, List<StoredDocument> documents, Notifications notifications) {
+    /**
+     * Renders {@code documents} with sub-objects for the foreign keys the view names (with their
+     * fields) and, when {@code recheck}, for every foreign key (with {@code exists} only) plus
+     * re-validation. Warnings go into {@code notifications}.
+     */
+    Mono<ArrayNode> render(Entity entity, List<StoredDocument> documents, List<Expansion> view, boolean recheck,
+                           Notifications notifications) {
+        Map<String, Expansion> viewByTarget = new HashMap<>();
+        view.forEach(expansion -> viewByTarget.put(expansion.target().name(), expansion));
+        List<Field> keys = entity.foreignKeys().stream()
+                .filter(key -> recheck || viewByTarget.containsKey(key.foreignKey()))
+                .toList();
         Map<String, Set<String>> wanted = new LinkedHashMap<>();
         for (StoredDocument document : documents) {
-            for (Field key : entity.foreignKeys()) {
+            for (Field key : keys) {
                 String value = referenced(document, key);
                 if (value != null) {
                     wanted.computeIfAbsent(key.foreignKey(), k -> new LinkedHashSet<>()).add(value);
@@ -52,38 +62,52 @@ final class ReferenceChecks {
         }
         return Flux.fromIterable(wanted.entrySet())
                 .flatMap(entry -> store.findMany(schema.entity(entry.getKey()).orElseThrow(), entry.getValue())
-                        .map(found -> entry.getKey() + "\u0000" + found.id()))
-                .collect(HashSet<String>::new, Set::add)
-                .map(existing -> {
+                        .map(found -> Map.entry(entry.getKey() + "\u0000" + found.id(), found)))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .map(found -> {
                     ArrayNode views = JsonNodeFactory.instance.arrayNode();
                     for (StoredDocument document : documents) {
-                        views.add(check(entity, document, existing, notifications));
+                        views.add(render(entity, document, keys, viewByTarget, recheck, found, notifications));
                     }
                     return views;
                 });
     }
 
-    private ObjectNode check(Entity entity, StoredDocument document, Set<String> existing, Notifications notifications) {
+    private ObjectNode render(Entity entity, StoredDocument document, List<Field> keys,
+                              Map<String, Expansion> viewByTarget, boolean recheck,
+                              Map<String, StoredDocument> found, Notifications notifications) {
         String id = document.id();
-        for (ApiError.Entry problem : validator.validate(entity, document.data(), false).errors()) {
-            notifications.warn(id, new Notifications.Warning("validation", "Stored value breaks the schema: "
-                    + problem.message(), entity.name(), id, problem.field()));
+        if (recheck) {
+            for (ApiError.Entry problem : validator.validate(entity, document.data(), false).errors()) {
+                notifications.warn(id, new Notifications.Warning("validation", "Stored value breaks the schema: "
+                        + problem.message(), entity.name(), id, problem.field()));
+            }
         }
         Map<String, ObjectNode> expansions = new HashMap<>();
-        for (Field key : entity.foreignKeys()) {
+        for (Field key : keys) {
             String value = referenced(document, key);
             if (value == null) {
-                if (key.required()) {
+                if (recheck && key.required()) {
                     notifications.warn(id, new Notifications.Warning("missing", key.name() + " is empty",
                             entity.name(), id, key.name()));
                 }
                 continue;
             }
-            boolean exists = existing.contains(key.foreignKey() + "\u0000" + value);
+            StoredDocument target = found.get(key.foreignKey() + "\u0000" + value);
             ObjectNode expansion = JsonNodeFactory.instance.objectNode();
-            expansion.put("exists", exists);
+            expansion.put("exists", target != null);
+            Expansion requested = viewByTarget.get(key.foreignKey());
+            if (target != null && requested != null) {
+                for (Field field : requested.fields()) {
+                    JsonNode shown = field.isId() ? JsonNodeFactory.instance.stringNode(target.id())
+                            : target.data().get(field.name());
+                    if (shown != null && !shown.isNull() && !field.secret()) {
+                        expansion.set(field.name(), shown);
+                    }
+                }
+            }
             expansions.put(key.name(), expansion);
-            if (!exists) {
+            if (target == null) {
                 String shown = value.length() > 60 ? value.substring(0, 60) + "..." : value;
                 notifications.warn(id, new Notifications.Warning("not_found", key.foreignKey() + " " + shown
                         + " does not exist", entity.name(), id, key.name()));
@@ -96,5 +120,4 @@ final class ReferenceChecks {
         JsonNode value = document.data().get(key.name());
         return value != null && value.isString() && !value.asString().isEmpty() ? value.asString() : null;
     }
-
 }

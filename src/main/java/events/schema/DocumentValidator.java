@@ -26,6 +26,8 @@ public final class DocumentValidator {
     private static final int MAX_ECHO = 100;
     /** bcrypt reads at most 72 bytes; a longer secret is refused rather than silently truncated. */
     private static final int MAX_SECRET_BYTES = 72;
+    /** ObjectId values follow the id rules' length (api.md 3.2); ids are never longer. */
+    private static final int MAX_ID_LENGTH = 128;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The outcome: the normalised data (no {@code id}), the failures, and body keys the schema lacks. */
@@ -156,6 +158,9 @@ public final class DocumentValidator {
             }
             if (field.maxLength() != null && length > field.maxLength()) {
                 return name + " must be at most " + field.maxLength() + " characters";
+            }
+            if (field.type() == FieldType.OBJECT_ID && length > MAX_ID_LENGTH) {
+                return name + " must be at most " + MAX_ID_LENGTH + " characters";
             }
             if (field.hashed() && text.getBytes(StandardCharsets.UTF_8).length > MAX_SECRET_BYTES) {
                 return name + " must be at most " + MAX_SECRET_BYTES + " bytes";

@@ -12,11 +12,15 @@ import events.error.ApiError;
 import events.error.ApiException;
 import events.query.ListQuery;
 import events.schema.Entity;
+import events.schema.Schema;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** Unit tests for {@link QueryParameters}: query strings in, pages or 400s out. */
 final class QueryParametersTests {
 
     private static final Entity ENTITY = new Entity("Thing", List.of(), List.of(), "crud", null);
+    private static final ListQueryParser PARSER = new ListQueryParser(
+            new Schema("Things", List.of(ENTITY), JsonNodeFactory.instance.objectNode()));
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', nullValues = "null", value = {
@@ -29,7 +33,7 @@ final class QueryParametersTests {
         "page=%32|2|25",
         "filter=&sort=&view=&full_match&no_consistency=1|1|25"})
     void parsesPages(String query, int page, int size) {
-        ListQuery parsed = QueryParameters.of(query).listQuery(ENTITY);
+        ListQuery parsed = PARSER.list(ENTITY, QueryParameters.of(query));
         assertThat(parsed.page().number()).isEqualTo(page);
         assertThat(parsed.page().size()).isEqualTo(size);
     }
@@ -47,7 +51,7 @@ final class QueryParametersTests {
         "limit=5|limit",
         "page=%zz|page"})
     void rejectsWithTheParameterNamed(String query, String parameter) {
-        assertThatThrownBy(() -> QueryParameters.of(query).listQuery(ENTITY))
+        assertThatThrownBy(() -> PARSER.list(ENTITY, QueryParameters.of(query)))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.error()).isInstanceOf(ApiError.BadRequest.class);
                     assertThat(((ApiError.BadRequest) e.error()).parameter()).isEqualTo(parameter);

@@ -4,16 +4,33 @@ import events.schema.Field;
 import events.schema.FieldType;
 
 /**
- * The SQL expression each field is compared and sorted by. Shared by the index DDL and the queries, so
- * a query can never drift from the index it needs (PostgreSQL only uses an expression index for the
- * identical expression).
+ * The SQL expression each field is compared, matched and sorted by. Shared by the index DDL and the
+ * queries, so a query can never drift from the index it needs (PostgreSQL only uses an expression
+ * index for the identical expression).
  */
 final class FieldExpressions {
+
+    /** SHA-256 of text; see {@link #KEY_HASH_DDL}. */
+    static final String KEY_HASH_FUNCTION = "events_key_hash";
+
+    /**
+     * {@code convert_to} is only STABLE (it depends on the database encoding, which never changes for a
+     * database), and index expressions need IMMUTABLE functions: hence this wrapper.
+     */
+    static final String KEY_HASH_DDL = "CREATE OR REPLACE FUNCTION " + KEY_HASH_FUNCTION + "(text) RETURNS bytea "
+            + "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT sha256(convert_to($1, ''UTF8''))'";
+
+    /** Characters of a string that B-tree indexes hold. */
+    static final int INDEXED_PREFIX = 200;
 
     private final boolean caseSensitive;
 
     FieldExpressions(boolean caseSensitive) {
         this.caseSensitive = caseSensitive;
+    }
+
+    boolean caseSensitive() {
+        return caseSensitive;
     }
 
     /**
@@ -36,5 +53,59 @@ final class FieldExpressions {
             return "(" + text + "::boolean)";
         }
         return "(" + text + " COLLATE \"C\")";
+    }
+
+    /**
+     * What B-tree indexes hold for a field. For strings, the first {@value #INDEXED_PREFIX} characters
+     * only: a B-tree entry must fit in a third of a page (about 2,700 bytes), and a string field may
+     * be much longer. Prefixes keep code-point order ({@code a < b} implies
+     * {@code left(a, n) <= left(b, n)}), so queries compare and sort by the prefix (using the index) and
+     * then by the whole value (exact).
+     */
+    String indexed(Field field) {
+        if (field.type() != FieldType.STRING) {
+            return ordered(field);
+        }
+        String text = Sql.jsonText(field);
+        String folded = caseSensitive ? text : "lower" + text;
+        return "(left(" + folded + ", " + INDEXED_PREFIX + ") COLLATE \"C\")";
+    }
+
+    /** Whether {@link #indexed} differs from {@link #ordered} (queries then add the prefix terms). */
+    boolean prefixed(Field field) {
+        return field.type() == FieldType.STRING;
+    }
+
+    /** The prefix of a bound string value, folded like {@link #indexed}. */
+    String indexedValue(String placeholder) {
+        return "left(" + foldedValue(placeholder) + ", " + INDEXED_PREFIX + ")";
+    }
+
+    /**
+     * A unique key's part. Strings are hashed (SHA-256 of the folded text) so any length fits the
+     * index; equality of hashes is equality of values, and a missing value stays NULL (no collision).
+     */
+    String uniquePart(Field field) {
+        if (field.type() != FieldType.STRING) {
+            return ordered(field);
+        }
+        return KEY_HASH_FUNCTION + "(" + searchable(field) + ")";
+    }
+
+    /** The text that "contains" matching ({@code LIKE}) and its trigram index work on. */
+    String searchable(Field field) {
+        String text = Sql.jsonText(field);
+        return caseSensitive ? text : "lower" + text;
+    }
+
+    /** An Array[String] as JSONB, lower-cased unless case-sensitive: containment and its GIN index. */
+    String array(Field field) {
+        return caseSensitive ? "(data->" + Sql.quoteLiteral(field.name()) + ")"
+                : "(lower" + Sql.jsonText(field) + "::jsonb)";
+    }
+
+    /** The value side of a string comparison, folded like {@link #ordered} and {@link #searchable}. */
+    String foldedValue(String placeholder) {
+        return caseSensitive ? placeholder : "lower(" + placeholder + ")";
     }
 }

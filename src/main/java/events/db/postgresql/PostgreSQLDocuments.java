@@ -34,19 +34,25 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class PostgreSQLDocuments implements DocumentStore {
 
+    /** Rows per cursor round trip while streaming: big enough to amortise, small enough for memory. */
+    private static final int STREAM_FETCH_SIZE = 500;
+
     private final Schema schema;
     private final ConnectionPool pool;
     private final Statements statements;
     private final PostgreSQLIndexes indexes;
     private final PostgreSQLErrors errors;
     private final PostgreSQLSchemaMigrator migrator;
+    private final PostgreSQLQueries queries;
     private final JsonMapper json;
 
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
         this.pool = core.pool();
         this.statements = new Statements(pool);
-        this.indexes = new PostgreSQLIndexes(schema, new FieldExpressions(caseSensitive));
+        FieldExpressions expressions = new FieldExpressions(caseSensitive);
+        this.indexes = new PostgreSQLIndexes(schema, expressions);
+        this.queries = new PostgreSQLQueries(expressions);
         this.errors = new PostgreSQLErrors(indexes);
         this.migrator = new PostgreSQLSchemaMigrator(schema, indexes);
         this.json = json;
@@ -61,7 +67,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     public Mono<StoredDocument> find(Entity entity, String id) {
         Sql sql = new Sql().append("SELECT id, data FROM ").table(entity).append(" WHERE id = ").bind(id);
         return statements.withConnection(c -> Statements.query(c, sql, this::document))
-                .next()
+                .singleOrEmpty()
                 .onErrorMap(errors::translate);
     }
 
@@ -69,22 +75,46 @@ public final class PostgreSQLDocuments implements DocumentStore {
     public Mono<ListPage> list(Entity entity, ListQuery query) {
         long offset = query.page().offset();
         int size = query.page().size();
-        Sql page = new Sql().append("SELECT id, data FROM ").table(entity)
-                .append(" ORDER BY id LIMIT ").bind(size).append(" OFFSET ").bind(offset);
+        Sql page = select(entity, query).append(" LIMIT ").bind(size).append(" OFFSET ").bind(offset);
         Sql count = new Sql().append("SELECT count(*) FROM ").table(entity);
+        queries.where(count, query.filter());
+        // Page and count in one snapshot; no count(*) OVER (): it would sort the whole match first.
         return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, page, this::document)
                         .collectList()
                         .flatMap(documents -> {
-                            // A partial page tells the total without counting (same snapshot either way).
+                            // A partial page tells the total without counting.
                             boolean partial = documents.size() < size && (!documents.isEmpty() || offset == 0);
                             if (partial) {
                                 return Mono.just(new ListPage(documents, offset + documents.size()));
                             }
-                            return Statements.query(c, count, row -> row.get(0, Long.class)).next()
+                            return Statements.query(c, count, row -> row.get(0, Long.class)).singleOrEmpty()
                                     .map(total -> new ListPage(documents, total));
                         }))
-                .next()
+                .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    /**
+     * Every matching row in order through a cursor ({@code fetchSize} rows per round trip) inside a
+     * read-only snapshot: memory stays constant and the client's demand paces the database. Cancelling
+     * (a client that goes away) rolls back and releases the connection.
+     */
+    @Override
+    public Flux<StoredDocument> stream(Entity entity, ListQuery query) {
+        Sql sql = select(entity, query);
+        if (query.paged()) {
+            sql.append(" LIMIT ").bind(query.page().size()).append(" OFFSET ").bind(query.page().offset());
+        }
+        return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, sql, STREAM_FETCH_SIZE,
+                        this::document))
+                .onErrorMap(errors::translate);
+    }
+
+    private Sql select(Entity entity, ListQuery query) {
+        Sql sql = new Sql().append("SELECT id, data FROM ").table(entity);
+        queries.where(sql, query.filter());
+        queries.orderBy(sql, query.sort());
+        return sql;
     }
 
     @Override
@@ -135,7 +165,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         return statements.withConnection(c -> Statements.query(c, sql, row -> new WriteRow(
                         row.get("missing", String[].class), Boolean.TRUE.equals(row.get("found", Boolean.class)),
                         row.get("id", String.class) == null ? null : document(row))))
-                .next()
+                .singleOrEmpty()
                 .flatMap(result -> {
                     if (!result.found()) {
                         return Mono.empty(); // 404 comes before foreign keys (api.md 3.5)
@@ -195,7 +225,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         Sql sql = new Sql().append("DELETE FROM ").table(entity).append(" WHERE id = ").bind(id)
                 .append(" RETURNING id, data");
         return statements.withConnection(c -> Statements.query(c, sql, this::document))
-                .next()
+                .singleOrEmpty()
                 .onErrorMap(errors::translate);
     }
 
@@ -212,14 +242,14 @@ public final class PostgreSQLDocuments implements DocumentStore {
                 + "WHERE schemaname = current_schema() ORDER BY tablename, indexname");
         return statements.inTransaction(Statements.SNAPSHOT, c -> Mono.zip(
                         Statements.query(c, facts, row -> Map.entry(row.get(0, String.class), row.get(1, Boolean.class)))
-                                .next(),
-                        Statements.query(c, countSql, this::counts).next(),
+                                .singleOrEmpty(),
+                        Statements.query(c, countSql, this::counts).singleOrEmpty(),
                         Statements.query(c, indexSql, row -> Map.entry(row.get(0, String.class), row.get(1, String.class)))
                                 .collectList()
                                 .map(this::indexesByEntity))
                         .map(t -> new DatabaseStatus(t.getT1().getKey(), t.getT2(), t.getT3(), poolState(),
                                 t.getT1().getValue())))
-                .next()
+                .singleOrEmpty()
                 .onErrorMap(errors::translate);
     }
 

@@ -49,6 +49,11 @@ final class PostgreSQLErrors {
                 return new ApiException(new ApiError.DuplicateKey(id, "id", "id '" + id + "' already exists", id));
             }
         }
+        if ("54000".equals(state)) {
+            // program_limit_exceeded: an index entry too big. Keys are hashed or prefixed, so this is rare.
+            return new ApiException(new ApiError.ValidationFailed(id, java.util.List.of(
+                    new ApiError.Entry("A value is too large to be indexed", null, null))));
+        }
         return translate(error);
     }
 

@@ -34,8 +34,22 @@ final class PostgreSQLSchemaMigrator {
         this.indexes = indexes;
     }
 
-    /** Blocking: for start-up only. */
+    private volatile boolean trigramAvailable;
+
+    /**
+     * Blocking: for start-up only. Installs {@code pg_trgm} when the role may (it is a trusted
+     * extension since PostgreSQL 13); without it, "contains" filters scan and the report says so.
+     */
     void migrateAtStartup(Statements statements, Duration timeout) {
+        try {
+            statements.withConnection(c -> Statements.update(c, "CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                    .blockLast(timeout);
+        } catch (RuntimeException e) {
+            log.warn("pg_trgm is not available ({}); \"contains\" filters will scan", PostgreSQLCore.describe(e));
+        }
+        Sql check = new Sql().append("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')");
+        trigramAvailable = Boolean.TRUE.equals(statements.withConnection(c -> Statements.query(c, check,
+                row -> row.get(0, Boolean.class))).blockLast(timeout));
         try {
             statements.inTransaction(Statements.READ_COMMITTED, c -> migrate(c, false)).blockLast(timeout);
         } catch (RuntimeException e) {
@@ -47,13 +61,14 @@ final class PostgreSQLSchemaMigrator {
     /** Drops every entity table first when {@code wipe} is set (the caller provides the transaction). */
     Mono<Void> migrate(Connection connection, boolean wipe) {
         List<String> ddl = new ArrayList<>();
+        ddl.add(FieldExpressions.KEY_HASH_DDL);
         for (Entity entity : schema.entities()) {
             if (wipe) {
                 ddl.add("DROP TABLE IF EXISTS " + Sql.table(entity.name()));
             }
             ddl.add("CREATE TABLE IF NOT EXISTS " + Sql.table(entity.name())
                     + " (id TEXT COLLATE \"C\" PRIMARY KEY, data JSONB NOT NULL)");
-            indexes.of(entity).forEach(spec -> ddl.add(spec.createSql()));
+            indexes.of(entity, trigramAvailable).forEach(spec -> ddl.add(spec.createSql()));
         }
         return Statements.update(connection, LOCK)
                 .thenMany(Flux.fromIterable(ddl).concatMap(sql -> Statements.update(connection, sql)))
@@ -63,7 +78,8 @@ final class PostgreSQLSchemaMigrator {
 
     /** Drops indexes this server made earlier that the schema no longer asks for. */
     private Flux<Long> dropStale(Connection connection, Entity entity) {
-        Set<String> wanted = indexes.of(entity).stream().map(IndexSpec::name).collect(Collectors.toSet());
+        Set<String> wanted = indexes.of(entity, trigramAvailable).stream().map(IndexSpec::name)
+                .collect(Collectors.toSet());
         Sql sql = new Sql().append("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
                 + "AND tablename = ").bind(entity.name()).append(" AND starts_with(indexname, ")
                 .bind(IndexSpec.PREFIX).append(")");

@@ -30,6 +30,19 @@ final class Sql {
         return this;
     }
 
+    /** Records {@code value} and returns its {@code $n} without appending it, for wrapping expressions. */
+    String placeholder(Object value) {
+        Objects.requireNonNull(value, "value must not be null");
+        values.add(value);
+        return "$" + values.size();
+    }
+
+    /** Removes the last {@code count} characters of the text. */
+    Sql trimEnd(int count) {
+        text.setLength(text.length() - count);
+        return this;
+    }
+
     Sql table(Entity entity) {
         text.append(table(entity.name()));
         return this;

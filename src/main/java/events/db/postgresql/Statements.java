@@ -17,6 +17,10 @@ import reactor.core.publisher.Mono;
 /**
  * Runs SQL over the pool: a connection per unit of work, released on completion, error and cancel
  * alike; transactions committed on completion and rolled back otherwise.
+ *
+ * <p>Callers read results to completion ({@code singleOrEmpty}, {@code collectList}) rather than
+ * cancelling after the first row ({@code next}): a cancel races the release of the connection with
+ * the protocol messages still in flight.
  */
 final class Statements {
 
@@ -49,6 +53,12 @@ final class Statements {
     /** Runs a query and maps each row. */
     static <T> Flux<T> query(Connection connection, Sql sql, Function<Readable, T> mapper) {
         return Flux.from(statement(connection, sql).execute()).concatMap(result -> result.map(mapper));
+    }
+
+    /** Runs a query through a cursor, {@code fetchSize} rows per round trip, as demand allows. */
+    static <T> Flux<T> query(Connection connection, Sql sql, int fetchSize, Function<Readable, T> mapper) {
+        return Flux.from(statement(connection, sql).fetchSize(fetchSize).execute())
+                .concatMap(result -> result.map(mapper));
     }
 
     /** Runs a statement and returns the affected row count. */

@@ -1,0 +1,53 @@
+package events.api;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Streamed lists (api.md 5.5): one JSON document per line, no envelope. Lines are grouped into buffers
+ * of {@value #LINES_PER_BUFFER} so a large export is not one write per row; demand still flows back to
+ * the database cursor. A failure after the first line ends the response abnormally.
+ */
+final class NdjsonResponses {
+
+    static final MediaType NDJSON = MediaType.APPLICATION_NDJSON;
+    private static final int LINES_PER_BUFFER = 64;
+
+    private final JsonMapper json;
+
+    NdjsonResponses(JsonMapper json) {
+        this.json = json;
+    }
+
+    static boolean wanted(ServerRequest request) {
+        return request.headers().accept().stream().anyMatch(type -> type.isCompatibleWith(NDJSON)
+                && !type.isWildcardType() && !type.isWildcardSubtype());
+    }
+
+    Mono<ServerResponse> stream(Flux<ObjectNode> documents) {
+        Flux<DataBuffer> body = documents
+                .map(document -> {
+                    byte[] line = json.writeValueAsBytes(document);
+                    byte[] withNewline = new byte[line.length + 1];
+                    System.arraycopy(line, 0, withNewline, 0, line.length);
+                    withNewline[line.length] = '\n';
+                    return withNewline;
+                })
+                .buffer(LINES_PER_BUFFER)
+                .map(lines -> {
+                    int size = lines.stream().mapToInt(l -> l.length).sum();
+                    DataBuffer buffer = DefaultDataBufferFactory.sharedInstance.allocateBuffer(size);
+                    lines.forEach(buffer::write);
+                    return buffer;
+                });
+        return ServerResponse.ok().contentType(NDJSON).body(body, DataBuffer.class);
+    }
+}
