@@ -41,6 +41,9 @@ final class ListQueryParser {
     private static final Map<String, Op> OPERATORS = Map.of("eq", Op.EQ, "ne", Op.NE, "gt", Op.GT, "gte", Op.GE,
             "ge", Op.GE, "lt", Op.LT, "lte", Op.LE, "le", Op.LE);
 
+    /** Something in operator position that is a word: an operator, known or not (not a datetime's hour). */
+    private static final java.util.regex.Pattern OPERATOR_LIKE = java.util.regex.Pattern.compile("[A-Za-z_]+");
+
     private final Schema schema;
 
     ListQueryParser(Schema schema) {
@@ -161,9 +164,14 @@ final class ListQueryParser {
         String rest = segment.substring(colon + 1);
         Op op = Op.EQ;
         int second = indexOutsideQuotes(rest, ':', 0);
-        if (second >= 0 && OPERATORS.containsKey(rest.substring(0, second).trim().toLowerCase(Locale.ROOT))) {
-            op = OPERATORS.get(rest.substring(0, second).trim().toLowerCase(Locale.ROOT));
+        String candidate = second < 0 ? "" : rest.substring(0, second).trim();
+        if (second >= 0 && OPERATORS.containsKey(candidate.toLowerCase(Locale.ROOT))) {
+            op = OPERATORS.get(candidate.toLowerCase(Locale.ROOT));
             rest = rest.substring(second + 1);
+        } else if (second >= 0 && OPERATOR_LIKE.matcher(candidate).matches()) {
+            // field:word:value with an unknown word; a value with colons (a URL) must be quoted.
+            throw bad("filter", "filter on '" + field.name() + "': unknown operator '" + shorten(candidate)
+                    + "' (eq, ne, gt, gte, lt, lte)");
         } else if (OPERATORS.containsKey(rest.trim().toLowerCase(Locale.ROOT)) && second < 0) {
             throw bad("filter", "filter on '" + field.name() + "' has operator " + rest.trim() + " but no value");
         }
