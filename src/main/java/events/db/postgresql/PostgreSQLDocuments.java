@@ -75,7 +75,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     public Mono<ListPage> list(Entity entity, ListQuery query) {
         long offset = query.page().offset();
         int size = query.page().size();
-        Sql page = select(entity, query).append(" LIMIT ").bind(size).append(" OFFSET ").bind(offset);
+        Sql page = pageQuery(entity, query);
         Sql count = new Sql().append("SELECT count(*) FROM ").table(entity);
         queries.where(count, query.filter());
         // Page and count in one snapshot; no count(*) OVER (): it would sort the whole match first.
@@ -108,6 +108,12 @@ public final class PostgreSQLDocuments implements DocumentStore {
         return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, sql, STREAM_FETCH_SIZE,
                         this::document))
                 .onErrorMap(errors::translate);
+    }
+
+    /** The SQL of one list page (package-private for the EXPLAIN tests). */
+    Sql pageQuery(Entity entity, ListQuery query) {
+        return select(entity, query).append(" LIMIT ").bind(query.page().size())
+                .append(" OFFSET ").bind(query.page().offset());
     }
 
     private Sql select(Entity entity, ListQuery query) {
@@ -240,16 +246,18 @@ public final class PostgreSQLDocuments implements DocumentStore {
         Sql countSql = new Sql().append(counts.toString());
         Sql indexSql = new Sql().append("SELECT tablename, indexname FROM pg_indexes "
                 + "WHERE schemaname = current_schema() ORDER BY tablename, indexname");
-        return statements.inTransaction(Statements.SNAPSHOT, c -> Mono.zip(
+        // The pool as it was before this report took a connection of its own.
+        return Mono.fromSupplier(this::poolState).flatMap(pool -> statements.inTransaction(Statements.SNAPSHOT,
+                c -> Mono.zip(
                         Statements.query(c, facts, row -> Map.entry(row.get(0, String.class), row.get(1, Boolean.class)))
                                 .singleOrEmpty(),
                         Statements.query(c, countSql, this::counts).singleOrEmpty(),
                         Statements.query(c, indexSql, row -> Map.entry(row.get(0, String.class), row.get(1, String.class)))
                                 .collectList()
                                 .map(this::indexesByEntity))
-                        .map(t -> new DatabaseStatus(t.getT1().getKey(), t.getT2(), t.getT3(), poolState(),
+                        .map(t -> new DatabaseStatus(t.getT1().getKey(), t.getT2(), t.getT3(), pool,
                                 t.getT1().getValue())))
-                .singleOrEmpty()
+                .singleOrEmpty())
                 .onErrorMap(errors::translate);
     }
 

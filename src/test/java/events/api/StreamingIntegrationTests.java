@@ -1,0 +1,152 @@
+package events.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import events.Application;
+import events.support.TestDatabase;
+import events.support.TestSql;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * NDJSON streaming (api.md 5.5) against the real server in its own JVM with a 128 MiB heap: 200,000
+ * documents arrive complete and in order to a slow reader (so nothing is buffered whole), and a
+ * client that goes away mid-stream gives its database connection back.
+ */
+final class StreamingIntegrationTests {
+
+    private static final int DOCUMENTS = 200_000;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String DATABASE = "events_it_stream_" + ProcessHandle.current().pid();
+    private static Process server;
+    private static int port;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-cp", System.getProperty("java.class.path"), Application.class.getName());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "streaming-server.log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("EVENTS_DB_URI", TestDatabase.uri());
+        env.put("EVENTS_DB_NAME", DATABASE);
+        env.put("EVENTS_SERVER_PORT", String.valueOf(port));
+        env.put("EVENTS_POOL_MIN", "1");
+        server = builder.start();
+        awaitHealthy();
+        TestSql.query(DATABASE, "INSERT INTO \"Url\" (id, data) SELECT 'url-' || lpad(i::text, 7, '0'), "
+                + "jsonb_build_object('url', 'https://example.org/page/' || i || '?q=' || md5(i::text), "
+                + "'createdAt', '2026-01-01', 'updatedAt', '2026-01-01T00:00:00.000Z') "
+                + "FROM generate_series(1, " + DOCUMENTS + ") AS i");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.destroy();
+        server.waitFor();
+    }
+
+    @Test
+    void aSlowReaderGetsEveryDocumentInOrderFromASmallHeap() throws Exception {
+        HttpResponse<InputStream> response = HTTP.send(stream("/api/Url?sort=id"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/x-ndjson");
+        int count = 0;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                count++;
+                JsonNode document = JSON.readTree(line);
+                assertThat(document.path("id").asString()).isEqualTo(String.format("url-%07d", count));
+                if (count % 20_000 == 0) {
+                    Thread.sleep(250); // a slow consumer: the server must wait, not buffer
+                }
+            }
+        }
+        assertThat(count).isEqualTo(DOCUMENTS);
+        assertThat(server.isAlive()).as("no OutOfMemoryError with -Xmx128m").isTrue();
+        assertThat(acquiredConnections()).isZero();
+    }
+
+    @Test
+    void aClientThatDisconnectsMidStreamReleasesItsConnection() throws Exception {
+        HttpResponse<InputStream> response = HTTP.send(stream("/api/Url?sort=url:desc"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        InputStream body = response.body();
+        List<String> first = new ArrayList<>();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+        for (int i = 0; i < 1000; i++) {
+            first.add(reader.readLine());
+        }
+        assertThat(first).doesNotContainNull();
+        assertThat(acquiredConnections()).as("the stream holds a connection").isEqualTo(1);
+        body.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int acquired = 1;
+        while (System.nanoTime() < deadline && acquired != 0) {
+            Thread.sleep(200);
+            acquired = acquiredConnections();
+        }
+        assertThat(acquired).as("connection released after the client left").isZero();
+        List<Map<String, Object>> stuck = TestSql.query(DATABASE, "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                + "AND application_name = 'events-server' AND state <> 'idle'", DATABASE);
+        assertThat(stuck).isEmpty();
+    }
+
+    private static HttpRequest stream(String path) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Accept", "application/x-ndjson").timeout(Duration.ofMinutes(5)).build();
+    }
+
+    private static int acquiredConnections() throws Exception {
+        HttpResponse<String> report = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                + "/api/db/report")).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(report.body()).path("report").path("details").path("pool").path("acquired").asInt();
+    }
+
+    private static void awaitHealthy() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) {
+                throw new IllegalStateException("server exited; see target/streaming-server.log");
+            }
+            try {
+                HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("server did not become healthy; see target/streaming-server.log");
+    }
+}
