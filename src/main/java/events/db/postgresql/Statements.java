@@ -24,6 +24,8 @@ import reactor.core.publisher.Mono;
  */
 final class Statements {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Statements.class);
+
     /** A read-only snapshot: the page and its count see the same data. */
     static final TransactionDefinition SNAPSHOT =
             PostgresTransactionDefinition.from(IsolationLevel.REPEATABLE_READ).readOnly();
@@ -69,6 +71,9 @@ final class Statements {
     }
 
     private static Statement statement(Connection connection, Sql sql) {
+        if (log.isDebugEnabled()) {
+            log.debug("SQL: {}", sql.text()); // the text only: bound values may be secrets
+        }
         Statement statement = connection.createStatement(sql.text());
         List<Object> values = sql.values();
         for (int i = 0; i < values.size(); i++) {
