@@ -73,25 +73,62 @@ public final class PostgreSQLDocuments implements DocumentStore {
 
     @Override
     public Mono<ListPage> list(Entity entity, ListQuery query) {
+        return statements.withConnection(c -> Statements.query(c, pageWithTotal(entity, query), this::pageRow))
+                .collectList()
+                .flatMap(rows -> {
+                    if (!rows.isEmpty()) {
+                        return Mono.just(new ListPage(rows.stream().map(PageRow::document).toList(), rows.get(0).total()));
+                    }
+                    if (query.page().offset() == 0) {
+                        return Mono.just(new ListPage(List.of(), 0));
+                    }
+                    return pastTheEnd(entity, query); // rare: a page beyond the last one
+                })
+                .onErrorMap(errors::translate);
+    }
+
+    /**
+     * One statement, so one snapshot and one round trip: the page, and its total on every row. A
+     * partial page already tells the total; only a full page pays for {@code count(*)}, which sits in
+     * the CASE's ELSE branch (an InitPlan, evaluated only when reached). No {@code count(*) OVER ()}:
+     * it would make PostgreSQL produce and sort the whole match before the LIMIT.
+     */
+    Sql pageWithTotal(Entity entity, ListQuery query) {
         long offset = query.page().offset();
         int size = query.page().size();
+        Sql sql = new Sql().append("WITH page AS MATERIALIZED (SELECT id, data FROM ").table(entity);
+        queries.where(sql, query.filter());
+        queries.orderBy(sql, query.sort());
+        String limit = sql.placeholder(size);
+        String skip = sql.placeholder(offset);
+        sql.append(" LIMIT ").append(limit).append(" OFFSET ").append(skip).append(")")
+                .append(" SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < ").append(limit)
+                .append(" THEN ").append(skip).append(" + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM ")
+                .table(entity);
+        queries.where(sql, query.filter());
+        sql.append(") END AS total FROM page");
+        queries.orderBy(sql, query.sort()); // the CTE's order, stated again so it is guaranteed
+        return sql;
+    }
+
+    /** An empty page past the end: the count alone, in a snapshot with the (empty) page. */
+    private Mono<ListPage> pastTheEnd(Entity entity, ListQuery query) {
         Sql page = pageQuery(entity, query);
         Sql count = new Sql().append("SELECT count(*) FROM ").table(entity);
         queries.where(count, query.filter());
-        // Page and count in one snapshot; no count(*) OVER (): it would sort the whole match first.
         return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, page, this::document)
                         .collectList()
-                        .flatMap(documents -> {
-                            // A partial page tells the total without counting.
-                            boolean partial = documents.size() < size && (!documents.isEmpty() || offset == 0);
-                            if (partial) {
-                                return Mono.just(new ListPage(documents, offset + documents.size()));
-                            }
-                            return Statements.query(c, count, row -> row.get(0, Long.class)).singleOrEmpty()
-                                    .map(total -> new ListPage(documents, total));
-                        }))
-                .singleOrEmpty()
-                .onErrorMap(errors::translate);
+                        .flatMap(documents -> Statements.query(c, count, row -> row.get(0, Long.class))
+                                .singleOrEmpty()
+                                .map(total -> new ListPage(documents, total))))
+                .singleOrEmpty();
+    }
+
+    private PageRow pageRow(Readable row) {
+        return new PageRow(document(row), row.get("total", Long.class));
+    }
+
+    private record PageRow(StoredDocument document, long total) {
     }
 
     /**

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Load test: the packaged jar under wrk vs PostgreSQL alone under pgbench running the same SQL, at
+# the same concurrency, on 100,000 Users. Prints a markdown table (requests/s, min/median/max of RUNS).
+#
+#   scripts/bench.sh          # needs: target/events-server.jar, wrk, pgbench, psql, and a PostgreSQL
+#                             # reachable as $DB_URI whose role may create databases
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DB_URI=${DB_URI:-postgresql://events:events@localhost:5432}
+DB=${DB:-events_bench}
+USERS=${USERS:-100000}
+CONCURRENCY=${CONCURRENCY:-16}
+STREAM_CONCURRENCY=${STREAM_CONCURRENCY:-2}
+DURATION=${DURATION:-15}
+RUNS=${RUNS:-3}
+PORT=${PORT:-5600}
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+psql -q "$DB_URI/postgres" -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null
+EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB EVENTS_SERVER_PORT=$PORT EVENTS_LOG_LEVEL=warn \
+  java -jar target/events-server.jar > "$WORK/server.log" 2>&1 &
+SERVER=$!
+until curl -sf "http://localhost:$PORT/actuator/health" > /dev/null; do sleep 0.5; done
+
+# Bulk load straight into the table (bypassing the API keeps loading fast; passwords are not hashes).
+psql -q "$DB_URI/$DB" <<SQL
+INSERT INTO "Account" (id, data) SELECT 'acc-' || i, jsonb_build_object('name', 'Account ' || i, 'enabled', true)
+  FROM generate_series(0, 499) AS i;
+INSERT INTO "Role" (id, data) VALUES ('role-1', '{"role": "bench", "permissions": {"*": "r"}}');
+INSERT INTO "User" (id, data) SELECT 'u' || lpad(i::text, 6, '0'), jsonb_build_object(
+  'username', 'user_' || lpad(i::text, 6, '0'), 'email', 'user' || i || '@example.com', 'password', 'x',
+  'firstName', 'First', 'lastName', md5(i::text), 'isAccountOwner', i % 2 = 0,
+  'netWorth', (i * 7919) % 10000000, 'dob', (date '1950-01-01' + (i % 20000))::text,
+  'city', 'City ' || (i % 1000), 'accountId', 'acc-' || (i % 500), 'roleId', 'role-1',
+  'createdAt', '2026-01-01', 'updatedAt', '2026-01-01T00:00:00.000Z')
+  FROM generate_series(1, $USERS) AS i;
+VACUUM ANALYZE;
+SQL
+
+# name | URL (query string) | SQL the server runs for it (page, then count when the page is full)
+SNAP='BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;'
+scenario() {
+  local name=$1 query=$2 accept=$3 concurrency=$4 sqlfile=$WORK/$1.sql
+  cat > "$sqlfile"
+  local wrk_rates=() pg_rates=()
+  for run in $(seq "$RUNS"); do
+    if [ "$accept" = ndjson ]; then
+      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" --timeout 60s -H 'Accept: application/x-ndjson' "http://localhost:$PORT/api/User?$query")
+    else
+      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" "http://localhost:$PORT/api/User?$query")
+    fi
+    wrk_rates+=("$(echo "$wrk_out" | awk '/Requests\/sec/ {print $2}')")
+    if echo "$wrk_out" | grep -q "Non-2xx"; then echo "non-2xx answers in $name" >&2; exit 1; fi
+    pg_rates+=("$(pgbench -n -M prepared -c "$concurrency" -j 2 -T "$DURATION" -f "$sqlfile" "$DB_URI/$DB" 2>/dev/null \
+      | awk '/^tps/ {print $3}')")
+  done
+  stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.0f / %.0f / %.0f", a[1], a[int((NR+1)/2)], a[NR]}'; }
+  wrk_median=$(printf '%s\n' "${wrk_rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  pg_median=$(printf '%s\n' "${pg_rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  ratio=$(awk -v a="$wrk_median" -v b="$pg_median" 'BEGIN {printf "%.2f", a / b}')
+  printf '| %s | `%s` | %s | %s | %s | %s |\n' "$name" "$query" "$concurrency" "$(stats "${wrk_rates[@]}")" \
+    "$(stats "${pg_rates[@]}")" "$ratio"
+}
+
+echo "| scenario | query | connections | server req/s (min / median / max) | pgbench tx/s (min / median / max) | server / pgbench (median) |"
+echo "|---|---|---|---|---|---|"
+scenario filter-sort "filter=accountId:acc-42&sort=netWorth:desc&pageSize=25" json "$CONCURRENCY" <<SQL
+$SNAP
+SELECT id, data FROM "User" WHERE ((data->>'accountId') COLLATE "C") = 'acc-42' ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC LIMIT 25 OFFSET 0;
+SELECT count(*) FROM "User" WHERE ((data->>'accountId') COLLATE "C") = 'acc-42';
+COMMIT;
+SQL
+scenario contains-trigram "filter=lastName:abc" json "$CONCURRENCY" <<SQL
+$SNAP
+SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower('%abc%') ESCAPE '\\' ORDER BY id ASC LIMIT 25 OFFSET 0;
+SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower('%abc%') ESCAPE '\\';
+COMMIT;
+SQL
+scenario contains-unindexed "filter=lastName:ab" json "$CONCURRENCY" <<SQL
+$SNAP
+SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower('%ab%') ESCAPE '\\' ORDER BY id ASC LIMIT 25 OFFSET 0;
+SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower('%ab%') ESCAPE '\\';
+COMMIT;
+SQL
+scenario id-page "page=100&pageSize=25" json "$CONCURRENCY" <<SQL
+$SNAP
+SELECT id, data FROM "User" ORDER BY id ASC LIMIT 25 OFFSET 2475;
+SELECT count(*) FROM "User";
+COMMIT;
+SQL
+scenario export-ndjson "" ndjson "$STREAM_CONCURRENCY" <<SQL
+$SNAP
+SELECT id, data FROM "User" ORDER BY id ASC;
+COMMIT;
+SQL
