@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -24,10 +25,18 @@ import events.db.DocumentStore;
 import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
+import events.auth.PasswordHasher;
+import events.documents.DocumentService;
+import events.documents.Outcome;
+import events.documents.ReadChecks;
+import events.schema.DocumentValidator;
+import events.schema.Entity;
 import events.schema.Schema;
 import events.schema.SchemaException;
 import events.schema.SchemaLoader;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Start-up in the order of api.md 1: configuration → schema → database (embedded or external, created
@@ -77,6 +86,56 @@ public final class EventsServer implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Creates a document through the same validation, id and hashing code as {@code POST}, without a
+     * session: the first-login path of api.md 9.3. Blocking: for the command line and tests.
+     */
+    public JsonNode createDocument(String entityName, String json) {
+        return create(context.getBean(Schema.class), context.getBean(DocumentService.class), entityName, json);
+    }
+
+    /**
+     * {@code events-server [config.json] create <Entity> '<json>'}: the same as {@link #createDocument} with
+     * no HTTP server, for scripts that set up roles and principals on a fresh database.
+     */
+    public static JsonNode createOffline(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
+                                         String entityName, String json) {
+        Schema schema = loadSchema(config, configDirectory);
+        EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
+        try (PostgreSQLCore core = PostgreSQLCore.connect(embedded != null ? embedded.uri() : config.dbUri(), config)) {
+            PostgreSQLDocuments store = new PostgreSQLDocuments(schema, core, config.caseSensitive(),
+                    JsonMapper.builder().build());
+            store.migrate(MIGRATION_TIMEOUT);
+            DocumentService documents = new DocumentService(schema, store, new DocumentValidator(),
+                    new PasswordHasher(10), ReadChecks.NONE, Clock.systemUTC());
+            return create(schema, documents, entityName, json);
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private static JsonNode create(Schema schema, DocumentService documents, String entityName, String json) {
+        Entity entity = schema.entity(entityName).orElseThrow(() -> new StartupException("Unknown entity '"
+                + entityName + "'"));
+        JsonNode body;
+        try {
+            body = JsonMapper.builder().build().readTree(json);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new StartupException("The document is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new StartupException("The document must be a JSON object");
+        }
+        return documents.create(entity, (ObjectNode) body).map(Outcome::data).block(Duration.ofSeconds(60));
+    }
+
+    /** Whether the schema declares a login service, so entity routes need a session. */
+    public boolean sessionsEnabled() {
+        return context.getBean(events.auth.Sessions.class).enabled();
     }
 
     /** The port HTTP listens on (useful with {@code server_port: 0}). */
@@ -133,6 +192,7 @@ public final class EventsServer implements AutoCloseable {
             beans.registerSingleton("eventsConfig", config);
             beans.registerSingleton("schema", schema);
             beans.registerSingleton("documentStore", store);
+            beans.registerSingleton("sessionStore", ((PostgreSQLDocuments) store).sessions());
             // Boot's R2DBC health check and pool metrics attach to this pool.
             beans.registerSingleton("connectionFactory", core.pool());
         });

@@ -8,6 +8,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import events.auth.Sessions;
 import events.config.EventsConfig;
 import events.db.DatabaseStatus;
 import events.db.DocumentStore;
@@ -47,13 +48,18 @@ final class AdminHandler {
             """;
 
     private final EventsConfig config;
+    private final Schema schema;
+    private final Sessions sessions;
     private final DocumentStore store;
     private final RequestBodies bodies;
     private final byte[] metadata;
     private final ObjectNode publicConfig;
 
-    AdminHandler(EventsConfig config, Schema schema, DocumentStore store, RequestBodies bodies, JsonMapper json) {
+    AdminHandler(EventsConfig config, Schema schema, DocumentStore store, RequestBodies bodies, JsonMapper json,
+                 Sessions sessions) {
         this.config = config;
+        this.schema = schema;
+        this.sessions = sessions;
         this.store = store;
         this.bodies = bodies;
         ObjectNode root = NODES.objectNode();
@@ -81,10 +87,17 @@ final class AdminHandler {
 
     Mono<ServerResponse> init(ServerRequest request) {
         if (config.production()) {
-            // Sessions and roles are not built yet (issue 5): in production nobody may wipe.
-            return plain(HttpStatus.UNAUTHORIZED, "error",
-                    "Reinitializing needs a session with full rights in production");
+            // Production: a live session whose role has s on every entity (401 / 403 otherwise).
+            return sessions.session(AuthHandler.token(request))
+                    .flatMap(access -> access.grants().superuser(schema) ? wipe(request)
+                            : plain(HttpStatus.FORBIDDEN, "error", "Reinitializing needs s rights on every entity"))
+                    .onErrorResume(ApiException.class, e -> plain(HttpStatus.UNAUTHORIZED, "error",
+                            "Reinitializing needs a session with s rights on every entity in production"));
         }
+        return wipe(request);
+    }
+
+    private Mono<ServerResponse> wipe(ServerRequest request) {
         return bodies.node(request)
                 .onErrorResume(ApiException.class, e -> Mono.just(NODES.nullNode()))
                 .flatMap(body -> {

@@ -1,6 +1,7 @@
 package events.api;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,6 +19,11 @@ import org.springframework.web.server.WebFilter;
 import events.config.EventsConfig;
 import events.db.DocumentStore;
 import events.auth.PasswordHasher;
+import events.auth.Sessions;
+import events.db.SessionStore;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import events.documents.DocumentService;
 import events.documents.ReadChecks;
 import events.schema.DocumentValidator;
@@ -30,6 +36,7 @@ public class ApiConfiguration {
 
     /** bcrypt cost: 2^10 rounds, about 50-100 ms of one core per hash. */
     private static final int BCRYPT_STRENGTH = 10;
+    private static final Duration SESSION_PURGE_INTERVAL = Duration.ofMinutes(5);
 
     /**
      * Event loops of this server's own: with Reactor's global ones, closing one server in a JVM (tests
@@ -48,9 +55,28 @@ public class ApiConfiguration {
     }
 
     @Bean
-    DocumentService documentService(EventsConfig config, Schema schema, DocumentStore store) {
-        return new DocumentService(schema, store, new DocumentValidator(), new PasswordHasher(BCRYPT_STRENGTH),
+    PasswordHasher passwordHasher() {
+        return new PasswordHasher(BCRYPT_STRENGTH);
+    }
+
+    @Bean
+    DocumentService documentService(EventsConfig config, Schema schema, DocumentStore store, PasswordHasher hasher) {
+        return new DocumentService(schema, store, new DocumentValidator(), hasher,
                 ReadChecks.of(config.validation()), Clock.systemUTC());
+    }
+
+    @Bean
+    Sessions sessions(EventsConfig config, Schema schema, DocumentStore store, SessionStore sessionStore,
+                      PasswordHasher hasher) {
+        return new Sessions(schema, store, sessionStore, hasher, config.session());
+    }
+
+    /** Expired sessions go in a periodic sweep, never on a request. */
+    @Bean(destroyMethod = "dispose")
+    Disposable sessionPurge(Sessions sessions) {
+        return Flux.interval(SESSION_PURGE_INTERVAL, SESSION_PURGE_INTERVAL)
+                .concatMap(tick -> sessions.purgeExpired().onErrorResume(e -> Mono.empty()))
+                .subscribe();
     }
 
     @Bean
@@ -73,9 +99,10 @@ public class ApiConfiguration {
     @Bean
     RouterFunction<ServerResponse> routes(EventsConfig config, Schema schema, DocumentStore store,
                                           DocumentService documents, RequestBodies bodies, ErrorResponses errors,
-                                          JsonMapper eventsJsonMapper) {
-        return Routes.of(new AdminHandler(config, schema, store, bodies, eventsJsonMapper),
-                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper)), errors);
+                                          JsonMapper eventsJsonMapper, Sessions sessions) {
+        return Routes.of(schema, new AuthHandler(sessions, bodies, config.session()),
+                new AdminHandler(config, schema, store, bodies, eventsJsonMapper, sessions),
+                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper), sessions), errors);
     }
 
     @Bean

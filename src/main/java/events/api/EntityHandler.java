@@ -5,9 +5,12 @@ import java.util.List;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import events.auth.Access;
+import events.auth.Sessions;
 import events.documents.DocumentService;
 import events.error.ApiError;
 import events.error.ApiException;
+import events.query.Expansion;
 import events.query.ListQuery;
 import events.schema.Entity;
 import events.schema.Schema;
@@ -28,9 +31,12 @@ final class EntityHandler {
     private final RequestBodies bodies;
     private final ListQueryParser parser;
     private final NdjsonResponses ndjson;
+    private final Sessions sessions;
 
-    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson) {
+    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
+                  Sessions sessions) {
         this.schema = schema;
+        this.sessions = sessions;
         this.documents = documents;
         this.bodies = bodies;
         this.parser = new ListQueryParser(schema);
@@ -40,31 +46,39 @@ final class EntityHandler {
     Mono<ServerResponse> list(ServerRequest request) {
         return parse(request, 'r').flatMap(p -> {
             ListQuery query = parser.list(p.entity(), p.parameters());
-            if (NdjsonResponses.wanted(request)) {
-                return ndjson.stream(documents.stream(p.entity(), query));
-            }
-            return documents.list(p.entity(), query).flatMap(Envelopes::ok);
+            return authorize(request, p.entity(), 'r').flatMap(access -> {
+                ListQuery visible = new ListQuery(query.page(), query.paged(), query.sort(), query.filter(),
+                        readable(query.view(), access));
+                if (NdjsonResponses.wanted(request)) {
+                    return ndjson.stream(documents.stream(p.entity(), visible));
+                }
+                return documents.list(p.entity(), visible).flatMap(Envelopes::ok);
+            });
         });
     }
 
     Mono<ServerResponse> get(ServerRequest request) {
-        return parse(request, 'r')
-                .flatMap(p -> documents.get(p.entity(), request.pathVariable("id"),
-                        parser.single(p.entity(), p.parameters())))
-                .flatMap(Envelopes::ok);
+        return parse(request, 'r').flatMap(p -> {
+            List<Expansion> view = parser.single(p.entity(), p.parameters());
+            return authorize(request, p.entity(), 'r')
+                    .flatMap(access -> documents.get(p.entity(), request.pathVariable("id"), readable(view, access)));
+        }).flatMap(Envelopes::ok);
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
         return parse(request, 'c')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> bodies.object(request).flatMap(body -> documents.create(p.entity(), body)))
+                .flatMap(p -> authorize(request, p.entity(), 'c')
+                        .then(bodies.object(request))
+                        .flatMap(body -> documents.create(p.entity(), body)))
                 .flatMap(Envelopes::created);
     }
 
     Mono<ServerResponse> replace(ServerRequest request) {
         return parse(request, 'u')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> bodies.object(request)
+                .flatMap(p -> authorize(request, p.entity(), 'u')
+                        .then(bodies.object(request))
                         .flatMap(body -> documents.replace(p.entity(), request.pathVariable("id"), body)))
                 .flatMap(Envelopes::ok);
     }
@@ -72,8 +86,20 @@ final class EntityHandler {
     Mono<ServerResponse> delete(ServerRequest request) {
         return parse(request, 'd')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> documents.delete(p.entity(), request.pathVariable("id")))
+                .flatMap(p -> authorize(request, p.entity(), 'd')
+                        .then(documents.delete(p.entity(), request.pathVariable("id"))))
                 .flatMap(Envelopes::ok);
+    }
+
+    private Mono<Access> authorize(ServerRequest request, Entity entity, char operation) {
+        return sessions.authorize(AuthHandler.token(request), entity, operation);
+    }
+
+    /** An expansion of an entity the role may not read keeps only {@code exists} (api.md 5.4). */
+    private static List<Expansion> readable(List<Expansion> view, Access access) {
+        return view.stream()
+                .map(e -> access.allows(e.target(), 'r') ? e : new Expansion(e.target(), List.of()))
+                .toList();
     }
 
     /** Any other method on an entity path: 404 for an unknown entity, else 405 with {@code Allow}. */

@@ -56,6 +56,9 @@ public final class SchemaLoader {
             if (!ENTITY_NAME.matcher(name).matches()) {
                 throw new SchemaException("entity '" + name + "': names must be letters, digits or '_' (max 63)");
             }
+            if (name.equalsIgnoreCase("events_sessions")) {
+                throw new SchemaException("entity '" + name + "': the name is reserved for the session table");
+            }
             if (entityNames.put(name.toLowerCase(Locale.ROOT), name) != null) {
                 throw new SchemaException("entity '" + name + "' is declared twice (names are case-insensitive)");
             }

@@ -102,6 +102,9 @@ final class AdminIntegrationTests {
                     .bodyValue("{\"confirmed\": true}").exchange().expectStatus().isOk());
             assertThat(done.path("status").asString()).isEqualTo("success");
             assertThat(done.path("message").asString()).isEqualTo("Database wiped and reinitialized");
+            TestServers.forget(server); // the wipe ended every session, the administrator's too
+            own.get().uri("/api/Account").exchange().expectStatus().isUnauthorized();
+            own = TestServers.client(server);
             own.get().uri("/api/Account").exchange().expectBody().jsonPath("$.pagination.total").isEqualTo(0);
             JsonNode report = read(own.get().uri("/api/db/report").exchange().expectStatus().isOk());
             assertThat(report.path("report").path("details").path("indexes").path("User").valueStream()
@@ -110,10 +113,27 @@ final class AdminIntegrationTests {
     }
 
     @Test
-    void initIsRefusedInProductionWithoutASession() {
+    void initInProductionNeedsFullRights() {
         try (EventsServer server = TestServers.start(Map.of("EVENTS_ENVIRONMENT", "production"))) {
-            TestServers.client(server).post().uri("/api/db/init").contentType(MediaType.APPLICATION_JSON)
+            TestServers.anonymous(server).post().uri("/api/db/init").contentType(MediaType.APPLICATION_JSON)
                     .bodyValue("{\"confirmed\": true}").exchange().expectStatus().isUnauthorized();
+            WebTestClient admin = TestServers.client(server);
+            admin.post().uri("/api/Role").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("id", "almost", "role", "Almost", "permissions", Map.of("*", "s", "Crawl", "crud")))
+                    .exchange().expectStatus().isCreated();
+            admin.post().uri("/api/Auth").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("name", "almost", "password", "almost-password", "roleId", "almost"))
+                    .exchange().expectStatus().isCreated();
+            String almost = TestServers.anonymous(server).post().uri("/api/login")
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("login", "almost", "password", "almost-password")).exchange()
+                    .expectStatus().isOk().returnResult(String.class).getResponseCookies().getFirst("sessionId")
+                    .getValue();
+            TestServers.anonymous(server).post().uri("/api/db/init").cookie("sessionId", almost)
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"confirmed\": true}").exchange()
+                    .expectStatus().isForbidden();
+            admin.post().uri("/api/db/init").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"confirmed\": true}").exchange().expectStatus().isOk();
         }
     }
 

@@ -24,6 +24,7 @@ import events.support.TestServers;
 final class BodyOnReadIntegrationTests {
 
     private final int port = TestServers.shared().port();
+    private final String cookie = TestServers.sessionCookie(TestServers.shared());
 
     @ParameterizedTest
     @ValueSource(strings = {"null", "{}", "{\"name\":\"ignored\"}", "not even json"})
@@ -48,7 +49,7 @@ final class BodyOnReadIntegrationTests {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
             out.write(("GET /api/Account?pageSize=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n4\r\nnull\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    + "Cookie: sessionId=" + cookie + "\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nnull\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             assertThat(readResponse(in)).startsWith("HTTP/1.1 200");
             send(out, "GET", "/api/Account?pageSize=1", null);
@@ -56,9 +57,10 @@ final class BodyOnReadIntegrationTests {
         }
     }
 
-    private static void send(OutputStream out, String method, String path, String body) throws IOException {
+    private void send(OutputStream out, String method, String path, String body) throws IOException {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n");
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Cookie: sessionId=" + cookie + "\r\n");
         if (body != null) {
             request.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n");
         }

@@ -109,7 +109,8 @@ final class DatabaseAvailabilityIntegrationTests {
     }
 
     private static WebClient web(EventsServer server) {
-        return WebClient.create("http://localhost:" + server.port());
+        return WebClient.builder().baseUrl("http://localhost:" + server.port())
+                .defaultCookie("sessionId", TestServers.sessionCookie(server)).build();
     }
 
     private static CompletableFuture<HttpStatus> status(WebClient web, String path) {

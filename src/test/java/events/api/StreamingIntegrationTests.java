@@ -20,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 import events.Application;
 import events.support.TestDatabase;
@@ -39,6 +40,7 @@ final class StreamingIntegrationTests {
     private static final String DATABASE = "events_it_stream_" + ProcessHandle.current().pid();
     private static Process server;
     private static int port;
+    private static String cookie;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -62,6 +64,18 @@ final class StreamingIntegrationTests {
                 + "jsonb_build_object('url', 'https://example.org/page/' || i || '?q=' || md5(i::text), "
                 + "'createdAt', '2026-01-01', 'updatedAt', '2026-01-01T00:00:00.000Z') "
                 + "FROM generate_series(1, " + DOCUMENTS + ") AS i");
+        // A reader: role and principal written straight to the tables (the hash made here with bcrypt).
+        TestSql.query(DATABASE, "INSERT INTO \"Role\" (id, data) VALUES ('stream-role', "
+                + "'{\"role\": \"Streamer\", \"permissions\": {\"*\": \"r\"}}')");
+        TestSql.query(DATABASE, "INSERT INTO \"Auth\" (id, data) VALUES ('streamer', jsonb_build_object('name', "
+                + "'streamer', 'password', $1::text, 'roleId', 'stream-role'))",
+                new BCryptPasswordEncoder(4).encode("stream-password"));
+        HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/api/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"login\": \"streamer\", \"password\": \"stream-password\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(200);
+        cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
     }
 
     @AfterAll
@@ -121,7 +135,7 @@ final class StreamingIntegrationTests {
 
     private static HttpRequest stream(String path) {
         return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Accept", "application/x-ndjson").timeout(Duration.ofMinutes(5)).build();
+                .header("Accept", "application/x-ndjson").header("Cookie", cookie).timeout(Duration.ofMinutes(5)).build();
     }
 
     private static int acquiredConnections() throws Exception {

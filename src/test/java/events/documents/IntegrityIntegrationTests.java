@@ -142,7 +142,8 @@ final class IntegrityIntegrationTests {
     @Test
     void concurrentCreatesOfTheSameUsernameGiveExactlyOneSuccess() {
         String username = "race" + unique();
-        WebClient web = WebClient.create("http://localhost:" + server.port());
+        WebClient web = WebClient.builder().baseUrl("http://localhost:" + server.port())
+                .defaultCookie("sessionId", TestServers.sessionCookie(server)).build();
         List<Integer> statuses = Flux.range(0, 8)
                 .flatMap(i -> {
                     Map<String, Object> body = user(unique());

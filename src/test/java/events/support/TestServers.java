@@ -11,6 +11,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import events.EventsServer;
 import events.config.ConfigLoader;
 import events.config.EventsConfig;
+import events.error.ApiException;
+import org.springframework.http.MediaType;
 
 /**
  * Real servers for integration tests, each on a random port with its own database on the run's
@@ -20,6 +22,10 @@ import events.config.EventsConfig;
 public final class TestServers {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final Map<EventsServer, String> COOKIES = new java.util.IdentityHashMap<>();
+    /** The test administrator's login and password. */
+    public static final String ADMIN = "test-admin";
+    public static final String ADMIN_PASSWORD = "test-admin-password";
     private static EventsServer shared;
 
     private TestServers() {
@@ -48,11 +54,58 @@ public final class TestServers {
         return EventsServer.start(config, null, Path.of("target", "unused-embedded-data"));
     }
 
+    /** A client logged in as {@link #ADMIN} (a role with {@code s} on everything) when sessions are on. */
     public static WebTestClient client(EventsServer server) {
+        String cookie = sessionCookie(server);
+        WebTestClient.Builder builder = anonymousBuilder(server);
+        if (cookie != null) {
+            builder.defaultCookie("sessionId", cookie);
+        }
+        return builder.build();
+    }
+
+    /** A client without a session. */
+    public static WebTestClient anonymous(EventsServer server) {
+        return anonymousBuilder(server).build();
+    }
+
+    /**
+     * The session cookie of the test administrator, created on first use through the first-login path
+     * ({@link EventsServer#createDocument}); null when the schema has no login service.
+     */
+    public static synchronized String sessionCookie(EventsServer server) {
+        if (!server.sessionsEnabled()) {
+            return null;
+        }
+        String cached = COOKIES.get(server);
+        if (cached != null) {
+            return cached;
+        }
+        try {
+            server.createDocument("Role", "{\"id\": \"test-admin-role\", \"role\": \"Test Admin\", "
+                    + "\"permissions\": {\"*\": \"s\"}}");
+            server.createDocument("Auth", "{\"name\": \"" + ADMIN + "\", \"password\": \"" + ADMIN_PASSWORD
+                    + "\", \"roleId\": \"test-admin-role\"}");
+        } catch (ApiException alreadyThere) {
+            // created before (a shared server, or a wiped one being set up again)
+        }
+        String cookie = anonymous(server).post().uri("/api/login").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"login\": \"" + ADMIN + "\", \"password\": \"" + ADMIN_PASSWORD + "\"}")
+                .exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseCookies().getFirst("sessionId").getValue();
+        COOKIES.put(server, cookie);
+        return cookie;
+    }
+
+    /** Forgets the cached session (after {@code db/init} wiped it). */
+    public static synchronized void forget(EventsServer server) {
+        COOKIES.remove(server);
+    }
+
+    private static WebTestClient.Builder anonymousBuilder(EventsServer server) {
         return WebTestClient.bindToServer()
                 .baseUrl("http://localhost:" + server.port())
                 .responseTimeout(Duration.ofSeconds(30))
-                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024))
-                .build();
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024));
     }
 }

@@ -44,6 +44,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     private final PostgreSQLErrors errors;
     private final PostgreSQLSchemaMigrator migrator;
     private final PostgreSQLQueries queries;
+    private final PostgreSQLSessions sessions;
     private final JsonMapper json;
 
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
@@ -56,6 +57,12 @@ public final class PostgreSQLDocuments implements DocumentStore {
         this.errors = new PostgreSQLErrors(indexes);
         this.migrator = new PostgreSQLSchemaMigrator(schema, indexes);
         this.json = json;
+        this.sessions = new PostgreSQLSessions(schema, statements, errors, json);
+    }
+
+    /** The session store on the same pool. */
+    public PostgreSQLSessions sessions() {
+        return sessions;
     }
 
     /** Creates or updates tables and indexes; blocking, for start-up. */

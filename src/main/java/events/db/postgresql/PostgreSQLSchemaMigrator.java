@@ -62,6 +62,10 @@ final class PostgreSQLSchemaMigrator {
     Mono<Void> migrate(Connection connection, boolean wipe) {
         List<String> ddl = new ArrayList<>();
         ddl.add(FieldExpressions.KEY_HASH_DDL);
+        ddl.addAll(PostgreSQLSessions.DDL);
+        if (wipe) {
+            ddl.add("DELETE FROM " + PostgreSQLSessions.TABLE);
+        }
         for (Entity entity : schema.entities()) {
             if (wipe) {
                 ddl.add("DROP TABLE IF EXISTS " + Sql.table(entity.name()));

@@ -37,6 +37,13 @@ final class Sql {
         return "$" + values.size();
     }
 
+    /** The same bound values with other text (placeholders already recorded by {@link #placeholder}). */
+    Sql replaceText(String newText) {
+        text.setLength(0);
+        text.append(newText);
+        return this;
+    }
+
     /** Removes the last {@code count} characters of the text. */
     Sql trimEnd(int count) {
         text.setLength(text.length() - count);

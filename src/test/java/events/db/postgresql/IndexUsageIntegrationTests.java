@@ -110,7 +110,9 @@ final class IndexUsageIntegrationTests {
                 c -> Flux.from(c.createStatement("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')")
                         .execute()).flatMap(r -> r.map(row -> row.get(0, Boolean.class))),
                 Connection::close).blockLast(Duration.ofSeconds(10)));
-        String plan = explain(query(List.of(), List.of(condition("lastName", Op.CONTAINS, "abcd"))));
+        // The planner may walk the primary key for the page (LIMIT 25) and still needs the trigram index
+        // to count; either way the index must appear.
+        String plan = explainAll(query(List.of(), List.of(condition("lastName", Op.CONTAINS, "abcd"))));
         if (trigram) {
             assertThat(plan).contains("ev_user_lastname_trgm");
         } else {
