@@ -13,6 +13,9 @@ import events.config.ConfigLoader;
 import events.config.EventsConfig;
 import events.error.ApiException;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Real servers for integration tests, each on a random port with its own database on the run's
@@ -102,8 +105,12 @@ public final class TestServers {
         COOKIES.remove(server);
     }
 
+    /**
+     * A fresh connection per request: tests start and stop many servers on ephemeral ports, and a
+     * pooled keep-alive connection to a port that a stopped server had can outlive it.
+     */
     private static WebTestClient.Builder anonymousBuilder(EventsServer server) {
-        return WebTestClient.bindToServer()
+        return WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.newConnection())))
                 .baseUrl("http://localhost:" + server.port())
                 .responseTimeout(Duration.ofSeconds(30))
                 .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(64 * 1024 * 1024));
