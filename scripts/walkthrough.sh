@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The README's walk-through: report, create a Role, an Account and a User that references it, read, list,
-# replace, delete twice, read again. Usage: scripts/walkthrough.sh [base-url]
+# The README's walk-through: report, log in, create a Role, an Account and a User that references it,
+# read, list, replace, delete twice, read again, log out.
+# Usage: scripts/walkthrough.sh [base-url]   (ADMIN_LOGIN / ADMIN_PASSWORD: a principal with s rights,
+# made with `java -jar target/events-server.jar create ...`; the server needs session.secure_cookie
+# false to set a cookie curl sends back over plain http)
 set -euo pipefail
 BASE=${1:-http://localhost:5500}
+ADMIN_LOGIN=${ADMIN_LOGIN:-admin}
+ADMIN_PASSWORD=${ADMIN_PASSWORD:-change-me-now}
+JAR=$(mktemp)
+trap 'rm -f "$JAR"' EXIT
 JSON='Content-Type: application/json'
+curl() { command curl -b "$JAR" -c "$JAR" "$@"; }
 show() { echo "\$ $1"; eval "$1"; echo; echo; }
 id_of() { sed -E 's/^\{"data":\{"id":"([^"]+)".*/\1/'; }
 
 show "curl -s $BASE/api/db/report"
+show "curl -s -X POST $BASE/api/login -H '$JSON' -d '{\"login\": \"$ADMIN_LOGIN\", \"password\": \"$ADMIN_PASSWORD\"}'"
 ROLE_BODY='{"id": "role_mgr", "role": "Manager", "permissions": {"*": "crud"}}'
 echo "\$ curl -s -X POST $BASE/api/Role -H '$JSON' -d '$ROLE_BODY'"
 curl -s -X POST "$BASE/api/Role" -H "$JSON" -d "$ROLE_BODY"; echo; echo
@@ -27,3 +36,5 @@ show "curl -s -X PUT $BASE/api/User/$USER_ID -H '$JSON' -d '$REPLACEMENT'"
 show "curl -s -X DELETE $BASE/api/User/$USER_ID"
 show "curl -s -X DELETE $BASE/api/User/$USER_ID"
 show "curl -s -w ' [HTTP %{http_code}]' $BASE/api/User/$USER_ID"
+show "curl -s -X POST $BASE/api/logout"
+show "curl -s -w ' [HTTP %{http_code}]' $BASE/api/User"
