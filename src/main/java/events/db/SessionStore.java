@@ -17,7 +17,8 @@ public interface SessionStore {
     Mono<Void> create(String tokenHash, NewSession session);
 
     /**
-     * The live session of that token, its idle timer restarted, with its role's current
+     * The live session of that token, its idle timer restarted (to within a tenth of the idle time), with
+     * its role's current
      * {@code permissions} (read in the same statement: a role change applies to the next request).
      * Empty when unknown or expired.
      */

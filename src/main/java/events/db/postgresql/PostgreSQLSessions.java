@@ -27,6 +27,9 @@ public final class PostgreSQLSessions implements SessionStore {
                     + "last_seen TIMESTAMPTZ NOT NULL DEFAULT now())",
             "CREATE INDEX IF NOT EXISTS " + TABLE + "_last_seen ON " + TABLE + " (last_seen)");
 
+    /** The idle timer may lag by at most this much (and a tenth of the idle time). */
+    private static final double MAX_TOUCH_SLACK_SECONDS = 60;
+
     private final Statements statements;
     private final PostgreSQLErrors errors;
     private final String touchSql;
@@ -53,7 +56,8 @@ public final class PostgreSQLSessions implements SessionStore {
         Sql sql = new Sql();
         String text = touchSql.replace(":token", sql.placeholder(tokenHash))
                 .replace(":idle", sql.placeholder(idle.toMillis() / 1000.0))
-                .replace(":max", sql.placeholder(maxAge.toMillis() / 1000.0));
+                .replace(":max", sql.placeholder(maxAge.toMillis() / 1000.0))
+                .replace(":slack", sql.placeholder(Math.min(idle.toMillis() / 10_000.0, MAX_TOUCH_SLACK_SECONDS)));
         Sql statement = sql.replaceText(text);
         return statements.withConnection(c -> Statements.query(c, statement, this::active))
                 .singleOrEmpty()
@@ -79,18 +83,22 @@ public final class PostgreSQLSessions implements SessionStore {
     }
 
     /**
-     * {@code UPDATE ... RETURNING} restarts the idle timer of a live session only; the role's
-     * permissions come from whichever role entity the login service delegates to.
+     * Finds a live session, restarts its idle timer, and reads the permissions of its role from
+     * whichever role entity the login service delegates to: one statement.
      */
     private static String touchSql(Schema schema) {
         List<String> roleEntities = schema.entities().stream()
                 .filter(e -> e.login() != null && e.login().roleEntity() != null)
                 .map(e -> schema.entity(e.login().roleEntity()).map(Entity::name).orElseThrow())
                 .distinct().toList();
-        StringBuilder sql = new StringBuilder("WITH s AS (UPDATE " + TABLE + " SET last_seen = now() "
-                + "WHERE token_hash = :token AND last_seen > now() - make_interval(secs => :idle) "
-                + "AND created_at > now() - make_interval(secs => :max) "
-                + "RETURNING principal_entity, principal_id, login, role_entity, role_id) "
+        // Reading is the common case; the idle timer is written only when it is older than a tenth of
+        // the idle time, so parallel requests of one session do not queue on its row lock.
+        StringBuilder sql = new StringBuilder("WITH s AS (SELECT token_hash, principal_entity, principal_id, login, "
+                + "role_entity, role_id, last_seen FROM " + TABLE + " WHERE token_hash = :token "
+                + "AND last_seen > now() - make_interval(secs => :idle) "
+                + "AND created_at > now() - make_interval(secs => :max)), "
+                + "touched AS (UPDATE " + TABLE + " t SET last_seen = now() FROM s WHERE t.token_hash = s.token_hash "
+                + "AND s.last_seen < now() - make_interval(secs => :slack)) "
                 + "SELECT s.principal_entity, s.principal_id, s.login, s.role_id, ");
         if (roleEntities.isEmpty()) {
             sql.append("NULL::jsonb AS permissions FROM s");
