@@ -39,16 +39,30 @@ VACUUM ANALYZE "User";
 VACUUM ANALYZE "Account";
 SQL
 
-# name | URL (query string) | SQL the server runs for it (page, then count when the page is full)
+# A reader to log in as, made with the first-login command (the server is running: fine on a
+# PostgreSQL of your own). Every measured request carries its session, as real clients do.
+EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB java -jar target/events-server.jar create Role \
+  '{"id": "bench", "role": "Bench Reader", "permissions": {"*": "r"}}' > /dev/null 2>&1
+EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB java -jar target/events-server.jar create Auth \
+  '{"name": "bench", "password": "bench-password", "roleId": "bench"}' > /dev/null 2>&1
+TOKEN=$(curl -s -D - -o /dev/null -X POST "http://localhost:$PORT/api/login" -H 'Content-Type: application/json' \
+  -d '{"login": "bench", "password": "bench-password"}' | sed -n 's/^[Ss]et-[Cc]ookie: sessionId=\([^;]*\).*/\1/p')
+[ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
+TOKEN_HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
+# The session check every gated request runs first (idle 3600 s, max 28800 s, slack 60 s).
+SESSION_SQL="WITH s AS (SELECT token_hash, principal_entity, principal_id, login, role_entity, role_id, last_seen FROM events_sessions WHERE token_hash = '$TOKEN_HASH' AND last_seen > now() - make_interval(secs => 3600) AND created_at > now() - make_interval(secs => 28800)), touched AS (UPDATE events_sessions t SET last_seen = now() FROM s WHERE t.token_hash = s.token_hash AND s.last_seen < now() - make_interval(secs => 60)) SELECT s.principal_entity, s.principal_id, s.login, s.role_id, COALESCE(r0.data->'permissions') AS permissions FROM s LEFT JOIN \"Role\" r0 ON s.role_entity = 'Role' AND r0.id = s.role_id;"
+
+# name | URL (query string) | SQL the server runs for it: the session check, then the page with its total
 scenario() {
   local name=$1 query=$2 accept=$3 concurrency=$4 defines=${5:-} sqlfile=$WORK/$1.sql
-  cat > "$sqlfile"
+  { echo "$SESSION_SQL"; cat; } > "$sqlfile"
   local wrk_rates=() pg_rates=()
   for run in $(seq "$RUNS"); do
     if [ "$accept" = ndjson ]; then
-      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" --timeout 60s -H 'Accept: application/x-ndjson' "http://localhost:$PORT/api/User?$query")
+      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" --timeout 60s -H "Cookie: sessionId=$TOKEN" \
+        -H 'Accept: application/x-ndjson' "http://localhost:$PORT/api/User?$query")
     else
-      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" "http://localhost:$PORT/api/User?$query")
+      wrk_out=$(wrk -t2 -c"$concurrency" -d"${DURATION}s" -H "Cookie: sessionId=$TOKEN" "http://localhost:$PORT/api/User?$query")
     fi
     wrk_rates+=("$(echo "$wrk_out" | awk '/Requests\/sec/ {print $2}')")
     if echo "$wrk_out" | grep -q "Non-2xx"; then echo "non-2xx answers in $name" >&2; exit 1; fi
@@ -65,7 +79,7 @@ scenario() {
 
 # Warm-up, not measured: let the JIT compile the request path before the first number.
 for q in "filter=accountId:acc-7&sort=netWorth:desc" "filter=lastName:abc" "page=3&pageSize=25"; do
-  wrk -t2 -c"$CONCURRENCY" -d10s "http://localhost:$PORT/api/User?$q" > /dev/null
+  wrk -t2 -c"$CONCURRENCY" -d10s -H "Cookie: sessionId=$TOKEN" "http://localhost:$PORT/api/User?$q" > /dev/null
 done
 
 echo "| scenario | query | connections | server req/s (min / median / max) | pgbench tx/s (min / median / max) | server / pgbench (median) |"
