@@ -18,8 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
  * entity, {@code s} grants everything. The result lists, in schema order, each entity with a grant.
  *
  * <p>Examples: {@code {"*": "cru", "Role": "r", "Auth": ""}} → every entity {@code cru} except Role
- * {@code r}, and no Auth; {@code "{'*': 'r', account: 's'}"} (JSON5 in a string) → Account
- * {@code crud}... plus {@code s}.
+ * {@code r}, and no Auth at all; {@code "{'*': 'r', account: 's'}"} (JSON5 in a string) → every entity
+ * {@code r}, and Account {@code s} (everything).
  */
 public final class Permissions {
 
