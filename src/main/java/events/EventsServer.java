@@ -1,5 +1,7 @@
 package events;
 
+import tools.jackson.core.JacksonException;
+import events.auth.Sessions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -124,7 +126,7 @@ public final class EventsServer implements AutoCloseable {
         JsonNode body;
         try {
             body = JsonMapper.builder().build().readTree(json);
-        } catch (tools.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new StartupException("The document is not valid JSON: " + e.getOriginalMessage());
         }
         if (body == null || !body.isObject()) {
@@ -135,7 +137,7 @@ public final class EventsServer implements AutoCloseable {
 
     /** Whether the schema declares a login service, so entity routes need a session. */
     public boolean sessionsEnabled() {
-        return context.getBean(events.auth.Sessions.class).enabled();
+        return context.getBean(Sessions.class).enabled();
     }
 
     /** The port HTTP listens on (useful with {@code server_port: 0}). */

@@ -1,5 +1,6 @@
 package events.api;
 
+import java.util.regex.Pattern;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,7 +43,7 @@ final class ListQueryParser {
             "ge", Op.GE, "lt", Op.LT, "lte", Op.LE, "le", Op.LE);
 
     /** Something in operator position that is a word: an operator, known or not (not a datetime's hour). */
-    private static final java.util.regex.Pattern OPERATOR_LIKE = java.util.regex.Pattern.compile("[A-Za-z_]+");
+    private static final Pattern OPERATOR_LIKE = Pattern.compile("[A-Za-z_]+");
 
     private final Schema schema;
 

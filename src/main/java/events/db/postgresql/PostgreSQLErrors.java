@@ -1,5 +1,6 @@
 package events.db.postgresql;
 
+import java.util.List;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -51,7 +52,7 @@ final class PostgreSQLErrors {
         }
         if ("54000".equals(state)) {
             // program_limit_exceeded: an index entry too big. Keys are hashed or prefixed, so this is rare.
-            return new ApiException(new ApiError.ValidationFailed(id, java.util.List.of(
+            return new ApiException(new ApiError.ValidationFailed(id, List.of(
                     new ApiError.Entry("A value is too large to be indexed", null, null))));
         }
         return translate(error);

@@ -1,5 +1,7 @@
 package events.db.postgresql;
 
+import org.slf4j.LoggerFactory;
+import org.slf4j.Logger;
 import java.util.List;
 import java.util.function.Function;
 
@@ -24,7 +26,7 @@ import reactor.core.publisher.Mono;
  */
 final class Statements {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Statements.class);
+    private static final Logger log = LoggerFactory.getLogger(Statements.class);
 
     /** A read-only snapshot: the page and its count see the same data. */
     static final TransactionDefinition SNAPSHOT =
