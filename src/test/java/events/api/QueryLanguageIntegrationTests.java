@@ -87,6 +87,12 @@ final class QueryLanguageIntegrationTests {
     }
 
     @Test
+    void fieldNamesInSortAndFilterAreCaseInsensitive() {
+        assertThat(usernames("sort=USERNAME:DESC")).containsExactly("Zoe", "under_score", "martinez", "martin_x", "adam");
+        assertThat(usernames("filter=UserName:adam&FULL_MATCH")).containsExactly("adam");
+    }
+
+    @Test
     void sortByIdIsAllowed() {
         List<String> ids = new ArrayList<>();
         list("sort=id:desc").path("data").forEach(d -> ids.add(d.path("id").asString()));

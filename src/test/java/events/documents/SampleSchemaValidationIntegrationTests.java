@@ -216,6 +216,17 @@ final class SampleSchemaValidationIntegrationTests {
     }
 
     @Test
+    void operationsTheSchemaLeavesOutAreMethodNotAllowed() {
+        client.get().uri("/api/Archive").exchange().expectStatus().isOk();
+        JsonNode refused = read(post("Archive", "{\"note\": \"x\"}").expectStatus().isEqualTo(405));
+        assertThat(refused.path("notifications").path("general").path("errors").get(0).path("type").asString())
+                .isEqualTo("method_not_allowed");
+        client.put().uri("/api/Archive/a").contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange()
+                .expectStatus().isEqualTo(405);
+        client.delete().uri("/api/Archive/a").exchange().expectStatus().isEqualTo(405);
+    }
+
+    @Test
     void theApiIsOpenWithoutALoginService() {
         client.get().uri("/api/Owner").exchange().expectStatus().isOk();
         client.get().uri("/api/metadata").exchange().expectStatus().isOk()
