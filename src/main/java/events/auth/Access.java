@@ -16,9 +16,6 @@ public record Access(@Nullable String login, @Nullable String roleId, @Nullable 
         return permissions == null || permissions.allows(entity, operation);
     }
 
-    public boolean open() {
-        return permissions == null;
-    }
 
     public Permissions grants() {
         return Objects.requireNonNullElse(permissions, Permissions.none());

@@ -52,15 +52,7 @@ public record EventsConfig(
         return "production".equals(environment);
     }
 
-    public EventsConfig withDbUri(String uri) {
-        return new EventsConfig(projectName, database, uri, dbName, schema, host, serverPort, validation,
-                caseSensitive, environment, logLevel, pool, corsOrigins, session);
-    }
 
-    public EventsConfig withServerPort(int port) {
-        return new EventsConfig(projectName, database, dbUri, dbName, schema, host, port, validation,
-                caseSensitive, environment, logLevel, pool, corsOrigins, session);
-    }
 
     /** Connection pool settings, applied to r2dbc-pool. */
     public record PoolSettings(int min, int max, int maxIdleSeconds, int acquireTimeoutMs, int statementTimeoutMs) {

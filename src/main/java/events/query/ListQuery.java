@@ -17,9 +17,4 @@ public record ListQuery(PageRequest page, boolean paged, List<SortKey> sort, Lis
         filter = List.copyOf(filter);
         view = List.copyOf(view);
     }
-
-    /** The first page, unsorted, unfiltered. */
-    public static ListQuery firstPage() {
-        return new ListQuery(PageRequest.first(), false, List.of(), List.of(), List.of());
-    }
 }

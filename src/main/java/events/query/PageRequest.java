@@ -15,9 +15,6 @@ public record PageRequest(int number, int size) {
         }
     }
 
-    public static PageRequest first() {
-        return new PageRequest(1, DEFAULT_SIZE);
-    }
 
     public long offset() {
         return (long) (number - 1) * size;

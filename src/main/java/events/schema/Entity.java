@@ -1,11 +1,7 @@
 package events.schema;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -44,19 +40,6 @@ public record Entity(String name, List<Field> fields, List<UniqueKey> uniques, S
         return fields.stream().filter(f -> f.foreignKey() != null).toList();
     }
 
-    /** Field names (schema spelling), {@code id} first: for "valid fields are ..." messages. */
-    public List<String> fieldNames() {
-        List<String> names = new ArrayList<>();
-        names.add("id");
-        fields.forEach(f -> names.add(f.name()));
-        return Collections.unmodifiableList(names);
-    }
-
-    public Map<String, Field> fieldsByName() {
-        Map<String, Field> map = new LinkedHashMap<>();
-        fields.forEach(f -> map.put(f.name(), f));
-        return map;
-    }
 
     /** One (possibly compound) unique key, fields in the schema's order for the key. */
     public record UniqueKey(List<Field> fields) {

@@ -34,11 +34,6 @@ public enum FieldType {
         return this == INTEGER || this == NUMBER || this == FLOAT || this == CURRENCY;
     }
 
-    /** Types stored as JSON strings whose text order is their natural order. */
-    public boolean textual() {
-        return this == STRING || this == DATE || this == DATETIME || this == OBJECT_ID;
-    }
-
     public static Optional<FieldType> fromSchemaName(String name) {
         return Arrays.stream(values()).filter(t -> t.schemaName.equals(name)).findFirst();
     }

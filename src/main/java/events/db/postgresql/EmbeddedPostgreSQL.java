@@ -58,9 +58,6 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
         return "postgresql://postgres@localhost:" + port();
     }
 
-    public Path dataDirectory() {
-        return dataDirectory;
-    }
 
     @Override
     public void close() {

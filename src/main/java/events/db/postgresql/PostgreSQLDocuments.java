@@ -340,13 +340,6 @@ public final class PostgreSQLDocuments implements DocumentStore {
                 .onErrorMap(errors::translate);
     }
 
-    /** A liveness probe for health checks: one trivial round trip. */
-    public Mono<Void> ping() {
-        Sql sql = new Sql().append("SELECT 1");
-        return statements.withConnection(c -> Statements.query(c, sql, row -> row.get(0))).then()
-                .onErrorMap(errors::translate);
-    }
-
     private StoredDocument document(Readable row) {
         String id = row.get("id", String.class);
         Json data = row.get("data", Json.class);
