@@ -168,6 +168,13 @@ public final class ConfigLoader {
         if (session.ttlSeconds() < 1 || session.maxAgeSeconds() < 1) {
             throw new StartupException("Configuration error: session ttl_seconds and max_age_seconds must be >= 1");
         }
+        if (config.streamStallSeconds() < 1) {
+            throw new StartupException("Configuration error: stream_stall_seconds must be >= 1");
+        }
+        if (config.http().headerTimeoutSeconds() < 1 || config.http().idleTimeoutSeconds() < 1) {
+            throw new StartupException("Configuration error: http header_timeout_seconds and idle_timeout_seconds "
+                    + "must be >= 1");
+        }
         return config;
     }
 

@@ -21,7 +21,9 @@ public record EventsConfig(
         String logLevel,
         PoolSettings pool,
         List<String> corsOrigins,
-        SessionSettings session) {
+        SessionSettings session,
+        int streamStallSeconds,
+        HttpSettings http) {
 
     public EventsConfig {
         Objects.requireNonNull(projectName, "projectName must not be null");
@@ -34,6 +36,7 @@ public record EventsConfig(
         Objects.requireNonNull(logLevel, "logLevel must not be null");
         Objects.requireNonNull(pool, "pool must not be null");
         Objects.requireNonNull(session, "session must not be null");
+        Objects.requireNonNull(http, "http must not be null");
         corsOrigins = List.copyOf(corsOrigins == null ? List.of() : corsOrigins);
     }
 
@@ -41,7 +44,7 @@ public record EventsConfig(
     public static EventsConfig defaults() {
         return new EventsConfig("Events", "postgresql", "embedded", "events", null, "127.0.0.1", 5500,
                 "none", false, "development", "info", PoolSettings.defaults(),
-                List.of("http://localhost:4200"), SessionSettings.defaults());
+                List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults());
     }
 
     public boolean embedded() {
@@ -51,7 +54,6 @@ public record EventsConfig(
     public boolean production() {
         return "production".equals(environment);
     }
-
 
 
     /** Connection pool settings, applied to r2dbc-pool. */
@@ -65,6 +67,17 @@ public record EventsConfig(
     public record SessionSettings(int ttlSeconds, int maxAgeSeconds, boolean secureCookie) {
         public static SessionSettings defaults() {
             return new SessionSettings(3600, 28800, true);
+        }
+    }
+
+    /**
+     * Connection limits of the HTTP server: a client must finish sending a request's headers within
+     * {@code headerTimeoutSeconds}, and a kept-alive connection with no request for
+     * {@code idleTimeoutSeconds} is closed.
+     */
+    public record HttpSettings(int headerTimeoutSeconds, int idleTimeoutSeconds) {
+        public static HttpSettings defaults() {
+            return new HttpSettings(10, 60);
         }
     }
 }
