@@ -79,6 +79,11 @@ public class ApiConfiguration {
                 .subscribe();
     }
 
+    @Bean(destroyMethod = "close")
+    StreamStallGuard streamStallGuard(EventsConfig config) {
+        return new StreamStallGuard(Duration.ofSeconds(config.streamStallSeconds()));
+    }
+
     @Bean
     RequestBodies requestBodies(JsonMapper eventsJsonMapper) {
         return new RequestBodies(eventsJsonMapper, RequestBodies.DEFAULT_LIMIT);
@@ -99,10 +104,11 @@ public class ApiConfiguration {
     @Bean
     RouterFunction<ServerResponse> routes(EventsConfig config, Schema schema, DocumentStore store,
                                           DocumentService documents, RequestBodies bodies, ErrorResponses errors,
-                                          JsonMapper eventsJsonMapper, Sessions sessions) {
+                                          JsonMapper eventsJsonMapper, Sessions sessions,
+                                          StreamStallGuard stallGuard) {
         return Routes.of(schema, new AuthHandler(sessions, bodies, config.session()),
                 new AdminHandler(config, schema, store, bodies, eventsJsonMapper, sessions),
-                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper), sessions), errors);
+                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper, stallGuard), sessions), errors);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package events.api;
 
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -22,9 +23,11 @@ final class NdjsonResponses {
     private static final int LINES_PER_BUFFER = 64;
 
     private final JsonMapper json;
+    private final StreamStallGuard stalls;
 
-    NdjsonResponses(JsonMapper json) {
+    NdjsonResponses(JsonMapper json, StreamStallGuard stalls) {
         this.json = json;
+        this.stalls = stalls;
     }
 
     static boolean wanted(ServerRequest request) {
@@ -47,7 +50,8 @@ final class NdjsonResponses {
                     DataBuffer buffer = DefaultDataBufferFactory.sharedInstance.allocateBuffer(size);
                     lines.forEach(buffer::write);
                     return buffer;
-                });
-        return ServerResponse.ok().contentType(NDJSON).body(body, DataBuffer.class);
+                })
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+        return ServerResponse.ok().contentType(NDJSON).body(stalls.guard(body), DataBuffer.class);
     }
 }

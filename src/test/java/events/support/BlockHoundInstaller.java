@@ -17,6 +17,10 @@ public final class BlockHoundInstaller implements LauncherSessionListener {
         BlockHound.install(builder -> builder
                 // Logback's console appender takes a lock around System.out; logging is not request work.
                 .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes")
-                .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend"));
+                .allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend")
+                // Cancelling a Reactor timer (timeout, interval) removes it from the scheduler's queue under
+                // a lock held for microseconds, as Reactor's own integration allows for offer and take.
+                .allowBlockingCallsInside("java.util.concurrent.ScheduledThreadPoolExecutor$DelayedWorkQueue",
+                        "remove"));
     }
 }

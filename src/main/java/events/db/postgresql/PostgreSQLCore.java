@@ -33,10 +33,12 @@ public final class PostgreSQLCore implements AutoCloseable {
 
     private final ConnectionPool pool;
     private final DatabaseUri uri;
+    private final EventsConfig.PoolSettings settings;
 
-    private PostgreSQLCore(ConnectionPool pool, DatabaseUri uri) {
+    private PostgreSQLCore(ConnectionPool pool, DatabaseUri uri, EventsConfig.PoolSettings settings) {
         this.pool = pool;
         this.uri = uri;
+        this.settings = settings;
     }
 
     /** Connects to {@code uri} (its database, else {@code dbName}), creating the database if needed. */
@@ -65,7 +67,7 @@ public final class PostgreSQLCore implements AutoCloseable {
             throw new StartupException("Cannot connect to the database at " + uri + ": " + describe(e));
         }
         log.info("Connected to {} (pool {}..{})", uri, settings.min(), settings.max());
-        return new PostgreSQLCore(pool, uri);
+        return new PostgreSQLCore(pool, uri, settings);
     }
 
     public ConnectionPool pool() {
@@ -74,6 +76,16 @@ public final class PostgreSQLCore implements AutoCloseable {
 
     public DatabaseUri uri() {
         return uri;
+    }
+
+    /** The pool's maximum number of connections. */
+    public int maxSize() {
+        return settings.max();
+    }
+
+    /** How long a request waits for a connection before it gets a 503. */
+    public Duration acquireTimeout() {
+        return Duration.ofMillis(settings.acquireTimeoutMs());
     }
 
     @Override

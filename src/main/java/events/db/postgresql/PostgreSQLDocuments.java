@@ -34,8 +34,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class PostgreSQLDocuments implements DocumentStore {
 
-    /** Rows per cursor round trip while streaming: big enough to amortise, small enough for memory. */
-    private static final int STREAM_FETCH_SIZE = 500;
+    /** Rows per cursor {@code FETCH} while streaming: big enough to amortise, small enough for memory. */
+    private static final int STREAM_BATCH = 500;
 
     private final Schema schema;
     private final ConnectionPool pool;
@@ -46,11 +46,13 @@ public final class PostgreSQLDocuments implements DocumentStore {
     private final PostgreSQLQueries queries;
     private final PostgreSQLSessions sessions;
     private final JsonMapper json;
+    private final StreamSlots streamSlots;
 
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
         this.pool = core.pool();
         this.statements = new Statements(pool);
+        this.streamSlots = new StreamSlots(core.maxSize(), core.acquireTimeout());
         FieldExpressions expressions = new FieldExpressions(caseSensitive);
         this.indexes = new PostgreSQLIndexes(schema, expressions);
         this.queries = new PostgreSQLQueries(expressions);
@@ -139,9 +141,10 @@ public final class PostgreSQLDocuments implements DocumentStore {
     }
 
     /**
-     * Every matching row in order through a cursor ({@code fetchSize} rows per round trip) inside a
-     * read-only snapshot: memory stays constant and the client's demand paces the database. Cancelling
-     * (a client that goes away) rolls back and releases the connection.
+     * Every matching row in order through a cursor ({@value #STREAM_BATCH} rows per {@code FETCH})
+     * inside a read-only snapshot: memory stays constant and the client's demand paces the database.
+     * Streams hold at most half the pool ({@link StreamSlots}). Cancelling (a client that goes away)
+     * rolls back and releases the connection.
      */
     @Override
     public Flux<StoredDocument> stream(Entity entity, ListQuery query) {
@@ -149,8 +152,8 @@ public final class PostgreSQLDocuments implements DocumentStore {
         if (query.paged()) {
             sql.append(" LIMIT ").bind(query.page().size()).append(" OFFSET ").bind(query.page().offset());
         }
-        return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, sql, STREAM_FETCH_SIZE,
-                        this::document))
+        return streamSlots.within(slot -> statements.inTransaction(Statements.SNAPSHOT,
+                        c -> Statements.cursor(c, sql, STREAM_BATCH, this::document)))
                 .onErrorMap(errors::translate);
     }
 

@@ -22,6 +22,12 @@ final class Sql {
         return this;
     }
 
+    /** Puts {@code sql} before the text (placeholders keep their numbers). */
+    Sql prepend(String sql) {
+        text.insert(0, sql);
+        return this;
+    }
+
     /** Appends the next {@code $n} placeholder for {@code value}. */
     Sql bind(Object value) {
         Objects.requireNonNull(value, "value must not be null (bind SQL NULL explicitly)");

@@ -2,6 +2,7 @@ package events.db.postgresql;
 
 import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 
@@ -12,6 +13,7 @@ import io.r2dbc.spi.IsolationLevel;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.TransactionDefinition;
+import io.r2dbc.spi.Wrapped;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,6 +35,12 @@ final class Statements {
             PostgresTransactionDefinition.from(IsolationLevel.REPEATABLE_READ).readOnly();
     static final TransactionDefinition READ_COMMITTED = PostgresTransactionDefinition.from(IsolationLevel.READ_COMMITTED);
 
+    /** How long a commit or rollback may take before the connection is given up as broken. */
+    private static final Duration END_OF_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The one cursor a streaming transaction declares. */
+    private static final String CURSOR = "events_stream";
+
     private final ConnectionFactory connections;
 
     Statements(ConnectionFactory connections) {
@@ -44,32 +52,93 @@ final class Statements {
         return Flux.usingWhen(connections.create(), work, Connection::close);
     }
 
-    /** Work on one connection inside a transaction. */
+    /**
+     * Work on one connection inside a transaction. One {@code usingWhen}, so that the end of the
+     * transaction and the release of the connection happen in that order, whatever ends the work:
+     * completion commits then releases; an error or a cancel (a client that went away) rolls back, then
+     * releases. A connection whose commit or rollback fails or does not finish in time is in an unknown
+     * state: it is closed, so the pool drops it instead of lending it to the next request.
+     */
     <T> Flux<T> inTransaction(TransactionDefinition definition, Function<Connection, Publisher<T>> work) {
-        return withConnection(connection -> Flux.usingWhen(
-                Mono.from(connection.beginTransaction(definition)).thenReturn(connection),
-                work,
-                Connection::commitTransaction,
-                (c, error) -> c.rollbackTransaction(),
-                Connection::rollbackTransaction));
+        return Flux.usingWhen(connections.create(),
+                connection -> uncancellable(Mono.from(connection.beginTransaction(definition))).thenMany(Flux.defer(() -> work.apply(connection))),
+                connection -> Mono.from(connection.commitTransaction()).timeout(END_OF_TRANSACTION_TIMEOUT)
+                        .onErrorResume(failure -> discard(connection).then(Mono.error(failure)))
+                        .then(Mono.defer(() -> Mono.from(connection.close()))),
+                (connection, failure) -> rollbackAndRelease(connection),
+                Statements::rollbackAndRelease);
     }
 
-    /** Runs a query and maps each row. */
+    /**
+     * A plain {@code ROLLBACK} statement, not {@code Connection.rollbackTransaction()}: the driver skips
+     * the latter when it has not yet seen the transaction start, which is exactly the case of a request
+     * cancelled while its {@code BEGIN} was in flight. Statements run in order on a connection, so this
+     * one ends whatever the {@code BEGIN} started (and is a harmless warning when nothing did).
+     */
+    private static Mono<Void> rollbackAndRelease(Connection connection) {
+        return update(connection, "ROLLBACK").then().timeout(END_OF_TRANSACTION_TIMEOUT)
+                .onErrorResume(failure -> {
+                    log.warn("Rollback failed ({}); closing the connection", PostgreSQLCore.describe(failure));
+                    return discard(connection);
+                })
+                .then(Mono.defer(() -> Mono.from(connection.close())));
+    }
+
+    /**
+     * Closes the physical connection under a pooled one: the pool's validation on release then finds it
+     * closed and drops it.
+     */
+    private static Mono<Void> discard(Connection connection) {
+        Connection physical = connection instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof Connection inner
+                ? inner : connection;
+        return Mono.from(physical.close()).timeout(END_OF_TRANSACTION_TIMEOUT).onErrorResume(e -> Mono.empty());
+    }
+
+    /** Runs a query to its end (see {@link #uncancellable}) and maps each row. */
     static <T> Flux<T> query(Connection connection, Sql sql, Function<Readable, T> mapper) {
-        return Flux.from(statement(connection, sql).execute()).concatMap(result -> result.map(mapper));
+        return rows(connection, sql, mapper).flatMapIterable(Function.identity());
     }
 
-    /** Runs a query through a cursor, {@code fetchSize} rows per round trip, as demand allows. */
-    static <T> Flux<T> query(Connection connection, Sql sql, int fetchSize, Function<Readable, T> mapper) {
-        return Flux.from(statement(connection, sql).fetchSize(fetchSize).execute())
-                .concatMap(result -> result.map(mapper));
+    /** Runs a query to its end (see {@link #uncancellable}); its rows, mapped, as one list. */
+    static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
+        return uncancellable(Flux.from(statement(connection, sql).execute())
+                .concatMap(result -> result.map(mapper))
+                .collectList());
+    }
+
+    /**
+     * Every row of {@code select} through a server-side cursor, {@code batchSize} rows per {@code FETCH},
+     * the next {@code FETCH} sent only when the subscriber has consumed the previous batch: constant
+     * memory, and a slow client slows the database down instead of filling the heap. Needs a
+     * transaction (the cursor lives until its end). Each {@code FETCH} is read to its end, so a cancel
+     * between or during batches leaves the protocol in step.
+     */
+    static <T> Flux<T> cursor(Connection connection, Sql select, int batchSize, Function<Readable, T> mapper) {
+        Sql declare = select.prepend("DECLARE " + CURSOR + " NO SCROLL CURSOR FOR ");
+        Sql fetch = new Sql().append("FETCH FORWARD " + batchSize + " FROM " + CURSOR);
+        return rows(connection, declare, row -> Boolean.TRUE)
+                .thenMany(Mono.defer(() -> rows(connection, fetch, mapper))
+                        .repeat()
+                        .takeUntil(batch -> batch.size() < batchSize))
+                .concatMapIterable(Function.identity(), 1);
     }
 
     /** Runs a statement and returns the affected row count. */
     static Mono<Long> update(Connection connection, String sql) {
-        return Flux.from(connection.createStatement(sql).execute())
+        return uncancellable(Flux.from(connection.createStatement(sql).execute())
                 .concatMap(result -> result.getRowsUpdated())
-                .reduce(0L, Long::sum);
+                .reduce(0L, Long::sum));
+    }
+
+    /**
+     * Runs {@code work} to its end even when its subscriber cancels. The driver answers a cancel in the
+     * middle of a result by leaving the rest of that result unread in its buffer, which wedges the
+     * connection for every later statement (r2dbc-postgresql #661): a client that disconnects at the wrong
+     * moment must not cost the pool a connection. Results here are bounded (pages, cursor batches), so
+     * finishing them costs little; the transaction's rollback is queued behind them.
+     */
+    static <T> Mono<T> uncancellable(Mono<T> work) {
+        return Mono.defer(() -> Mono.fromFuture(work.toFuture(), true));
     }
 
     private static Statement statement(Connection connection, Sql sql) {
