@@ -2,6 +2,7 @@ package events.api;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -13,6 +14,7 @@ import events.config.EventsConfig;
 import events.db.DatabaseStatus;
 import events.db.DocumentStore;
 import events.config.DatabaseUri;
+import events.error.ApiError;
 import events.error.ApiException;
 import events.schema.Schema;
 import reactor.core.publisher.Mono;
@@ -88,11 +90,15 @@ final class AdminHandler {
     Mono<ServerResponse> init(ServerRequest request) {
         if (config.production()) {
             // Production: a live session whose role has s on every entity (401 / 403 otherwise).
+            // Only a failed session check is a 401; a failure of the wipe itself (503) keeps its status.
             return sessions.session(AuthHandler.token(request))
-                    .flatMap(access -> access.grants().superuser(schema) ? wipe(request)
-                            : plain(HttpStatus.FORBIDDEN, "error", "Reinitializing needs s rights on every entity"))
-                    .onErrorResume(ApiException.class, e -> plain(HttpStatus.UNAUTHORIZED, "error",
-                            "Reinitializing needs a session with s rights on every entity in production"));
+                    .map(Optional::of)
+                    .onErrorResume(ApiException.class, e -> e.error() instanceof ApiError.Unauthorized
+                            ? Mono.just(Optional.empty()) : Mono.error(e))
+                    .flatMap(access -> access.isEmpty() ? plain(HttpStatus.UNAUTHORIZED, "error",
+                                    "Reinitializing needs a session with s rights on every entity in production")
+                            : access.get().grants().superuser(schema) ? wipe(request)
+                            : plain(HttpStatus.FORBIDDEN, "error", "Reinitializing needs s rights on every entity"));
         }
         return wipe(request);
     }
@@ -156,7 +162,11 @@ final class AdminHandler {
                 .propertyNamingStrategy(tools.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
                 .build().valueToTree(config);
         if (!config.embedded()) {
-            node.put("db_uri", DatabaseUri.parse(config.dbUri()).toString());
+            DatabaseUri uri = DatabaseUri.parse(config.dbUri());
+            node.put("db_uri", uri.toString());
+            if (uri.database() != null) {
+                node.put("db_name", uri.database()); // the database in use: the URI's wins over db_name
+            }
         }
         return node;
     }

@@ -3,6 +3,8 @@ package events.api;
 import java.time.Clock;
 import java.time.Duration;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -33,6 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
 /** Wires the HTTP layer: router, handlers, error rendering, path normalisation and CORS. */
 @Configuration(proxyBeanMethods = false)
 public class ApiConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiConfiguration.class);
 
     /** bcrypt cost: 2^10 rounds, about 50-100 ms of one core per hash. */
     private static final int BCRYPT_STRENGTH = 10;
@@ -75,7 +79,13 @@ public class ApiConfiguration {
     @Bean(destroyMethod = "dispose")
     Disposable sessionPurge(Sessions sessions) {
         return Flux.interval(SESSION_PURGE_INTERVAL, SESSION_PURGE_INTERVAL)
-                .concatMap(tick -> sessions.purgeExpired().onErrorResume(e -> Mono.empty()))
+                .concatMap(tick -> sessions.purgeExpired()
+                        .doOnNext(count -> log.debug("Purged {} expired sessions", count))
+                        .onErrorResume(e -> {
+                            log.warn("Purging expired sessions failed; retrying in {} min: {}",
+                                    SESSION_PURGE_INTERVAL.toMinutes(), ErrorResponses.toApiError(e).entries().get(0).message());
+                            return Mono.empty();
+                        }))
                 .subscribe();
     }
 
@@ -115,6 +125,18 @@ public class ApiConfiguration {
     @Order(Ordered.HIGHEST_PRECEDENCE)
     WebFilter pathNormalization() {
         return new PathNormalizationFilter();
+    }
+
+    /** {@code /actuator/health/readiness} includes this (as {@code database}). */
+    @Bean
+    DatabaseHealthIndicator databaseHealthIndicator(EventsConfig config, DocumentStore store) {
+        return new DatabaseHealthIndicator(store, Duration.ofMillis(config.pool().acquireTimeoutMs()));
+    }
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE + 2)
+    WebFilter acquireBudget(EventsConfig config) {
+        return new AcquireBudgetFilter(Duration.ofMillis(config.pool().acquireTimeoutMs()));
     }
 
     /** Browser UIs on the configured origins may call the API with credentials. */

@@ -61,7 +61,7 @@ final class EntityHandler {
         return parse(request, 'r').flatMap(p -> {
             List<Expansion> view = parser.single(p.entity(), p.parameters());
             return authorize(request, p.entity(), 'r')
-                    .flatMap(access -> documents.get(p.entity(), request.pathVariable("id"), readable(view, access)));
+                    .flatMap(access -> documents.get(p.entity(), p.id(), readable(view, access)));
         }).flatMap(Envelopes::ok);
     }
 
@@ -79,7 +79,7 @@ final class EntityHandler {
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> authorize(request, p.entity(), 'u')
                         .then(bodies.object(request))
-                        .flatMap(body -> documents.replace(p.entity(), request.pathVariable("id"), body)))
+                        .flatMap(body -> documents.replace(p.entity(), p.id(), body)))
                 .flatMap(Envelopes::ok);
     }
 
@@ -87,7 +87,7 @@ final class EntityHandler {
         return parse(request, 'd')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> authorize(request, p.entity(), 'd')
-                        .then(documents.delete(p.entity(), request.pathVariable("id"))))
+                        .then(documents.delete(p.entity(), p.id())))
                 .flatMap(Envelopes::ok);
     }
 
@@ -121,6 +121,7 @@ final class EntityHandler {
 
     private Mono<Parsed> parse(ServerRequest request, char operation) {
         return Mono.fromCallable(() -> new Parsed(entity(request, operation),
+                request.pathVariables().containsKey("id") ? PathIds.of(request) : null,
                 QueryParameters.of(request.uri().getRawQuery())));
     }
 
@@ -139,6 +140,7 @@ final class EntityHandler {
         return text.length() > max ? text.substring(0, max) + "..." : text;
     }
 
-    private record Parsed(Entity entity, QueryParameters parameters) {
+    /** The request's entity, its path id (null on list routes) and its query parameters. */
+    private record Parsed(Entity entity, String id, QueryParameters parameters) {
     }
 }

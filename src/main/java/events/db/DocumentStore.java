@@ -47,4 +47,7 @@ public interface DocumentStore {
 
     /** Drops and recreates every entity table and its indexes, in one transaction. */
     Mono<Void> reinitialize();
+
+    /** One round trip through the pool: completes when the database answers a statement. */
+    Mono<Void> ping();
 }

@@ -77,6 +77,18 @@ final class AdminIntegrationTests {
         }
     }
 
+    /** The database in use is the one the URI names, whatever {@code db_name} says. */
+    @Test
+    void reportShowsTheDatabaseTheUriNames() {
+        String database = "events_it_named_" + ProcessHandle.current().pid();
+        try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", TestDatabase.uri() + "/" + database,
+                "EVENTS_DB_NAME", "events"))) {
+            JsonNode report = read(TestServers.anonymous(server).get().uri("/api/db/report").exchange()
+                    .expectStatus().isOk());
+            assertThat(report.path("report").path("config").path("db_name").asString()).isEqualTo(database);
+        }
+    }
+
     @Test
     void initPageIsHtmlWithAButton() {
         String page = new String(client.get().uri("/api/db/init").exchange().expectStatus().isOk()
@@ -142,7 +154,7 @@ final class AdminIntegrationTests {
         JsonNode health = read(client.get().uri("/actuator/health").exchange().expectStatus().isOk());
         assertThat(health.path("status").asString()).isEqualTo("UP");
         JsonNode readiness = read(client.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk());
-        assertThat(readiness.path("components").path("r2dbc").path("status").asString()).isEqualTo("UP");
+        assertThat(readiness.path("components").path("database").path("status").asString()).isEqualTo("UP");
         client.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
     }
 

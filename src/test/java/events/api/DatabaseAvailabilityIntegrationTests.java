@@ -7,6 +7,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -105,6 +107,81 @@ final class DatabaseAvailabilityIntegrationTests {
             assertThat(recovered).as("recovers without a restart").isEqualTo(HttpStatus.OK);
         } finally {
             postgres.close();
+        }
+    }
+
+    /** In production a database outage during {@code db/init} is a 503, not a 401. */
+    @Test
+    void initInProductionWithTheDatabaseDownIsUnavailable() throws Exception {
+        Path data = Files.createTempDirectory("events-init-outage").resolve("data");
+        int port = freePort();
+        EmbeddedPostgreSQL postgres = EmbeddedPostgreSQL.start(data, port);
+        try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", postgres.uri(),
+                "EVENTS_ENVIRONMENT", "production", "EVENTS_POOL_ACQUIRE_TIMEOUT_MS", "1000"))) {
+            WebClient web = web(server);
+            postgres.close();
+            var answer = web.post().uri("/api/db/init").header("Content-Type", "application/json")
+                    .bodyValue("{\"confirmed\": true}").exchangeToMono(r -> r.toEntity(String.class))
+                    .block(Duration.ofSeconds(20));
+            assertThat(answer.getStatusCode().value()).isEqualTo(503);
+            assertThat(answer.getHeaders().getFirst("Retry-After")).isNotBlank();
+            assertThat(answer.getBody()).contains("unavailable");
+        } finally {
+            postgres.close();
+        }
+    }
+
+    /** Issue 8: with every pooled connection idle and dead, the first request after the restart succeeds. */
+    @Test
+    void firstRequestAfterADatabaseRestartSucceeds() throws Exception {
+        Path data = Files.createTempDirectory("events-restart").resolve("data");
+        int port = freePort();
+        EmbeddedPostgreSQL postgres = EmbeddedPostgreSQL.start(data, port);
+        try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", postgres.uri(),
+                "EVENTS_POOL_MIN", "10", "EVENTS_POOL_MAX", "10"))) {
+            WebClient web = web(server);
+            List<CompletableFuture<HttpStatus>> warm = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                warm.add(status(web, "/api/Account?page=" + (i + 1)));
+            }
+            for (CompletableFuture<HttpStatus> request : warm) {
+                assertThat(request.get(10, TimeUnit.SECONDS)).isEqualTo(HttpStatus.OK);
+            }
+            postgres.close();
+            postgres = EmbeddedPostgreSQL.start(data, port);
+            for (int i = 0; i < 10; i++) {
+                assertThat(status(web, "/api/Account").get(10, TimeUnit.SECONDS)).as("request %d", i)
+                        .isEqualTo(HttpStatus.OK);
+            }
+        } finally {
+            postgres.close();
+        }
+    }
+
+    /** Readiness answers DOWN, in time, when no connection is free to serve a request; UP again after. */
+    @Test
+    void readinessIsDownWhileNoConnectionCanServe() throws Exception {
+        String database = "events_it_ready_" + ProcessHandle.current().pid();
+        try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_NAME", database, "EVENTS_POOL_MIN", "2",
+                "EVENTS_POOL_MAX", "2", "EVENTS_POOL_ACQUIRE_TIMEOUT_MS", "1000"));
+             Locker locker = new Locker(database)) {
+            WebClient web = web(server);
+            WebClient plain = WebClient.builder().baseUrl("http://localhost:" + server.port()).build();
+            locker.lock("Account");
+            CompletableFuture<HttpStatus> first = status(web, "/api/Account");
+            CompletableFuture<HttpStatus> second = status(web, "/api/Account?page=2");
+            assertThat(locker.awaitWaiters(2)).isEqualTo(2);
+            long start = System.nanoTime();
+            var readiness = plain.get().uri("/actuator/health/readiness")
+                    .exchangeToMono(r -> r.toEntity(String.class)).block(Duration.ofSeconds(10));
+            assertThat(readiness.getStatusCode().value()).isEqualTo(503);
+            assertThat(readiness.getBody()).contains("\"database\"", "DOWN");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            locker.release();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(HttpStatus.OK);
+            assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(HttpStatus.OK);
+            assertThat(plain.get().uri("/actuator/health/readiness").exchangeToMono(r -> r.toEntity(String.class))
+                    .block(Duration.ofSeconds(10)).getStatusCode().value()).isEqualTo(200);
         }
     }
 

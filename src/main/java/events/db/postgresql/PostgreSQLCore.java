@@ -56,8 +56,10 @@ public final class PostgreSQLCore implements AutoCloseable {
                 .maxIdleTime(Duration.ofSeconds(settings.maxIdleSeconds()))
                 .maxAcquireTime(Duration.ofMillis(settings.acquireTimeoutMs()))
                 .maxCreateConnectionTime(Duration.ofMillis(settings.acquireTimeoutMs()))
-                // LOCAL: a connection whose socket closed (database restarted) is dropped on acquire.
+                // LOCAL: a connection whose socket closed (database restarted) is dropped on acquire;
+                // Statements retries such failures at once. No retry of time-outs: one wait, then 503.
                 .validationDepth(ValidationDepth.LOCAL)
+                .acquireRetry(0)
                 .build();
         ConnectionPool pool = new ConnectionPool(poolConfiguration);
         try {

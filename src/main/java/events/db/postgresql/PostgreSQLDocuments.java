@@ -51,7 +51,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
         this.pool = core.pool();
-        this.statements = new Statements(pool);
+        this.statements = new Statements(pool, core.acquireTimeout(), core.maxSize());
         this.streamSlots = new StreamSlots(core.maxSize(), core.acquireTimeout());
         FieldExpressions expressions = new FieldExpressions(caseSensitive);
         this.indexes = new PostgreSQLIndexes(schema, expressions);
@@ -334,6 +334,13 @@ public final class PostgreSQLDocuments implements DocumentStore {
         }
         return new DatabaseStatus.PoolState(metrics.allocatedSize(), metrics.idleSize(), metrics.acquiredSize(),
                 metrics.pendingAcquireSize(), metrics.getMaxAllocatedSize());
+    }
+
+    @Override
+    public Mono<Void> ping() {
+        Sql sql = new Sql().append("SELECT 1");
+        return statements.withConnection(c -> Statements.query(c, sql, row -> 1)).then()
+                .onErrorMap(errors::translate);
     }
 
     @Override

@@ -4,12 +4,15 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.Logger;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import io.r2dbc.postgresql.api.PostgresTransactionDefinition;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.IsolationLevel;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.TransactionDefinition;
@@ -17,6 +20,9 @@ import io.r2dbc.spi.Wrapped;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+import events.db.AcquireBudget;
 
 /**
  * Runs SQL over the pool: a connection per unit of work, released on completion, error and cancel
@@ -42,14 +48,47 @@ final class Statements {
     private static final String CURSOR = "events_stream";
 
     private final ConnectionFactory connections;
+    private final Duration acquireTimeout;
+    private final int poolSize;
 
-    Statements(ConnectionFactory connections) {
+    Statements(ConnectionFactory connections, Duration acquireTimeout, int poolSize) {
         this.connections = connections;
+        this.acquireTimeout = acquireTimeout;
+        this.poolSize = poolSize;
     }
 
     /** Work on one connection, outside an explicit transaction (each statement commits alone). */
     <T> Flux<T> withConnection(Function<Connection, Publisher<T>> work) {
-        return Flux.usingWhen(connections.create(), work, Connection::close);
+        return Flux.usingWhen(acquire(), work, Connection::close);
+    }
+
+    /**
+     * A connection from the pool, within what is left of the request's {@link AcquireBudget}. A pooled
+     * connection found dead on acquire (the database restarted while it was idle) is dropped by the
+     * pool's validation and the next one tried at once, up to the pool's size, so the first request
+     * after a restart succeeds instead of failing once per dead connection.
+     */
+    private Mono<Connection> acquire() {
+        return Mono.deferContextual(context -> {
+            AcquireBudget budget = AcquireBudget.of(context);
+            Duration limit = budget == null ? acquireTimeout : budget.remaining();
+            long start = System.nanoTime();
+            Mono<Connection> connection = Mono.<Connection>from(connections.create())
+                    .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire));
+            if (budget != null) {
+                connection = connection
+                        .timeout(limit.isZero() ? Duration.ofMillis(1) : limit)
+                        .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
+                                "No connection within the request's acquire time", e))
+                        .doFinally(signal -> budget.spend(Duration.ofNanos(System.nanoTime() - start)));
+            }
+            return connection;
+        });
+    }
+
+    /** The pool's validation found a connection closed (not a time-out: those are not retried). */
+    private static boolean deadOnAcquire(Throwable failure) {
+        return failure instanceof R2dbcNonTransientResourceException;
     }
 
     /**
@@ -60,7 +99,7 @@ final class Statements {
      * state: it is closed, so the pool drops it instead of lending it to the next request.
      */
     <T> Flux<T> inTransaction(TransactionDefinition definition, Function<Connection, Publisher<T>> work) {
-        return Flux.usingWhen(connections.create(),
+        return Flux.usingWhen(acquire(),
                 connection -> uncancellable(Mono.from(connection.beginTransaction(definition))).thenMany(Flux.defer(() -> work.apply(connection))),
                 connection -> Mono.from(connection.commitTransaction()).timeout(END_OF_TRANSACTION_TIMEOUT)
                         .onErrorResume(failure -> discard(connection).then(Mono.error(failure)))

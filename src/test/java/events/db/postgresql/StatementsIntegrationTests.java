@@ -1,0 +1,82 @@
+package events.db.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import events.config.DatabaseUri;
+import events.db.AcquireBudget;
+import events.support.TestDatabase;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.R2dbcTimeoutException;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** Integration tests for {@link Statements} on a real pool: the per-request acquire budget. */
+final class StatementsIntegrationTests {
+
+    private static final Duration ACQUIRE = Duration.ofMillis(1000);
+    private ConnectionPool pool;
+    private Statements statements;
+
+    @BeforeEach
+    void pool() {
+        DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
+        var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
+                .username(uri.user()).database("postgres");
+        if (uri.password() != null) {
+            builder.password(uri.password());
+        }
+        pool = new ConnectionPool(ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(builder.build()))
+                .initialSize(1).maxSize(1).maxAcquireTime(ACQUIRE).acquireRetry(0).build());
+        statements = new Statements(pool, ACQUIRE, 1);
+    }
+
+    @AfterEach
+    void close() {
+        pool.dispose();
+    }
+
+    /**
+     * A request that acquires twice waits at most the acquire time in all: 700 ms for the first
+     * connection leave 300 ms for the second, not another full second.
+     */
+    @Test
+    void twoAcquiresOfOneRequestShareOneBudget() {
+        Connection held = Mono.from(pool.create()).block(ACQUIRE);
+        AtomicReference<Connection> heldAgain = new AtomicReference<>();
+        Mono.delay(Duration.ofMillis(700)).then(Mono.from(held.close())).subscribe();
+        Sql select = new Sql().append("SELECT 1");
+        Mono<Integer> request = statements.withConnection(c -> Statements.query(c, select, row -> 1)).then()
+                .then(Mono.from(pool.create()).doOnNext(heldAgain::set)) // someone else takes it meanwhile
+                .then(statements.withConnection(c -> Statements.query(c, select, row -> 1)).next())
+                .contextWrite(context -> context.put(AcquireBudget.class, new AcquireBudget(ACQUIRE)));
+        long start = System.nanoTime();
+        StepVerifier.create(request)
+                .expectError(R2dbcTimeoutException.class)
+                .verify(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(ACQUIRE.plusMillis(400));
+        Mono.from(heldAgain.get().close()).block(ACQUIRE);
+    }
+
+    /** Without a request's budget (start-up, background work) each acquire has the pool's own time. */
+    @Test
+    void withoutABudgetTheAcquireTimeApplies() {
+        Connection held = Mono.from(pool.create()).block(ACQUIRE);
+        long start = System.nanoTime();
+        StepVerifier.create(statements.withConnection(c -> Statements.query(c, new Sql().append("SELECT 1"), r -> 1)))
+                .expectError(R2dbcTimeoutException.class)
+                .verify(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(ACQUIRE.minusMillis(50));
+        Mono.from(held.close()).block(ACQUIRE);
+    }
+}
