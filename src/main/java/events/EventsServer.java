@@ -223,6 +223,8 @@ public final class EventsServer implements AutoCloseable {
         // Expected start-up mistakes are reported as one line by Application, not as a failure analysis.
         properties.put("logging.level.org.springframework.boot.SpringApplication", "OFF");
         properties.put("logging.level.org.springframework.boot.diagnostics", "OFF");
+        // A client that resets its connection mid-request is ordinary traffic, not a warning per request.
+        properties.put("logging.level.reactor.netty.channel.FluxReceive", "ERROR");
         properties.put("management.endpoints.web.exposure.include", "health");
         properties.put("management.endpoint.health.probes.enabled", "true");
         properties.put("management.endpoint.health.show-components", "always");

@@ -106,6 +106,32 @@ final class ConnectionLifecycleIntegrationTests {
         assertNoBackendInTransaction();
     }
 
+    /**
+     * Streams cut right after they were sent (issue 8: 2-3 backends stayed active for ever and every
+     * database request hung, readiness included). Afterwards login, readiness and requests all work.
+     */
+    @Test
+    void abandonedStreamsDoNotWedgeTheServer() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            RawHttp http = RawHttp.connect(server.port(), PATIENCE);
+            http.send(RawHttp.get(i % 2 == 0 ? "/api/Url" : "/api/Url?sort=url:desc", cookie,
+                    "Accept: application/x-ndjson"));
+            if (i % 3 == 0) {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+            http.reset();
+        }
+        try (RawHttp http = RawHttp.connect(server.port(), PATIENCE)) {
+            RawHttp.Response login = http.send(RawHttp.withBody("POST", "/api/login", null,
+                    "{\"login\": \"" + TestServers.ADMIN + "\", \"password\": \"" + TestServers.ADMIN_PASSWORD + "\"}"))
+                    .read();
+            assertThat(login.status()).isEqualTo(200);
+            assertThat(http.send(RawHttp.get("/actuator/health/readiness", null)).read().status()).isEqualTo(200);
+        }
+        assertFollowUpsSucceed(50);
+        assertNoBackendInTransaction();
+    }
+
     /** Streams that nobody reads are ended after {@code stream_stall_seconds}, and give their connection back. */
     @Test
     void stalledStreamsAreEndedAndReleaseTheirConnections() throws Exception {
