@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -27,11 +26,8 @@ import events.db.DocumentStore;
 import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
-import events.auth.PasswordHasher;
 import events.documents.DocumentService;
 import events.documents.Outcome;
-import events.documents.ReadChecks;
-import events.schema.DocumentValidator;
 import events.schema.Entity;
 import events.schema.Schema;
 import events.schema.SchemaException;
@@ -100,23 +96,13 @@ public final class EventsServer implements AutoCloseable {
 
     /**
      * {@code events-server [config.json] create <Entity> '<json>'}: the same as {@link #createDocument} with
-     * no HTTP server, for scripts that set up roles and principals on a fresh database.
+     * no HTTP server, for scripts that set up roles and principals on a fresh database. Works whether or
+     * not a server runs on the same database, the embedded one included ({@link OfflineDatabase}).
      */
     public static JsonNode createOffline(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
                                          String entityName, String json) {
-        Schema schema = loadSchema(config, configDirectory);
-        EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
-        try (PostgreSQLCore core = PostgreSQLCore.connect(embedded != null ? embedded.uri() : config.dbUri(), config)) {
-            PostgreSQLDocuments store = new PostgreSQLDocuments(schema, core, config.caseSensitive(),
-                    JsonMapper.builder().build());
-            store.migrate(MIGRATION_TIMEOUT);
-            DocumentService documents = new DocumentService(schema, store, new DocumentValidator(),
-                    new PasswordHasher(10), ReadChecks.NONE, Clock.systemUTC());
-            return create(schema, documents, entityName, json);
-        } finally {
-            if (embedded != null) {
-                embedded.close();
-            }
+        try (OfflineDatabase database = OfflineDatabase.open(config, configDirectory, dataDirectory)) {
+            return create(database.schema(), database.documents(), entityName, json);
         }
     }
 
@@ -158,7 +144,7 @@ public final class EventsServer implements AutoCloseable {
         }
     }
 
-    private static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {
+    static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {
         String source = config.schema() == null ? "the built-in Events schema" : config.schema();
         try {
             String text;
