@@ -56,9 +56,19 @@ public final class EventsServer implements AutoCloseable {
 
     /**
      * Starts the server. {@code configDirectory} is where {@code overrides.json} is looked for;
-     * {@code dataDirectory} holds the embedded database's files.
+     * {@code dataDirectory} holds the embedded database's files (and the first run's password file). In
+     * {@code development} the first run gets an administrator with a random password.
      */
     public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory) {
+        return start(config, configDirectory, dataDirectory, null);
+    }
+
+    /**
+     * Starts the server; {@code adminPassword} ({@code EVENTS_ADMIN_PASSWORD}) is the password of the
+     * administrator a first run in {@code development} creates, null for a random one (api.md 9.3).
+     */
+    public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
+                                     @Nullable String adminPassword) {
         Schema schema = loadSchema(config, configDirectory);
         EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
         PostgreSQLCore core = null;
@@ -74,6 +84,15 @@ public final class EventsServer implements AutoCloseable {
                     server.releaseDatabase();
                 }
             });
+            if (!config.production()) {
+                try {
+                    new InitialAdmin(schema, store, context.getBean(DocumentService.class))
+                            .createIfNone(adminPassword, dataDirectory, "http://" + shownHost(config.host()) + ":" + server.port());
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+            }
             return server;
         } catch (RuntimeException e) {
             if (core != null) {
@@ -142,6 +161,12 @@ public final class EventsServer implements AutoCloseable {
         if (embedded != null) {
             embedded.close();
         }
+    }
+
+    /** A wildcard listen address is reachable as localhost. */
+    private static String shownHost(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "localhost"
+                : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {

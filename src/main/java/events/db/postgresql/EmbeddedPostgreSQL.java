@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -134,8 +135,10 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
     }
 
     private static EmbeddedPostgreSQL launch(Path dataDirectory, int port) {
+        Path aside = null;
         try {
             Files.createDirectories(dataDirectory);
+            aside = setAsideBeforeInitdb(dataDirectory);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
@@ -152,6 +155,51 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new StartupException("Cannot start the embedded PostgreSQL in " + dataDirectory.toAbsolutePath()
                     + ": " + firstLine(e));
+        } finally {
+            putBack(aside, dataDirectory);
+        }
+    }
+
+    /**
+     * initdb needs an empty directory. Files already there before any cluster (the first run's password
+     * file, written while the database was an external one) are moved to a sibling directory for the
+     * moment; null when there is nothing to move.
+     */
+    private static @Nullable Path setAsideBeforeInitdb(Path dataDirectory) throws IOException {
+        if (Files.exists(dataDirectory.resolve("postgresql.conf"))) {
+            return null;
+        }
+        List<Path> present;
+        try (Stream<Path> entries = Files.list(dataDirectory)) {
+            present = entries.toList();
+        }
+        if (present.isEmpty()) {
+            return null;
+        }
+        Path parent = dataDirectory.toAbsolutePath().getParent();
+        Path aside = Files.createTempDirectory(parent, ".events-initdb-");
+        for (Path entry : present) {
+            Files.move(entry, aside.resolve(entry.getFileName()));
+        }
+        return aside;
+    }
+
+    private static void putBack(@Nullable Path aside, Path dataDirectory) {
+        if (aside == null) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(aside)) {
+            for (Path entry : entries.toList()) {
+                Path target = dataDirectory.resolve(entry.getFileName());
+                if (Files.exists(target)) {
+                    Files.delete(entry); // PostgreSQL's (or zonky's lock file) now: theirs wins
+                } else {
+                    Files.move(entry, target);
+                }
+            }
+            Files.delete(aside);
+        } catch (IOException e) {
+            log.warn("Could not move the files of {} back from {}: {}", dataDirectory.toAbsolutePath(), aside, e.toString());
         }
     }
 
