@@ -18,7 +18,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 psql -q "$DB_URI/postgres" -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null
-EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB EVENTS_SERVER_PORT=$PORT EVENTS_LOG_LEVEL=warn \
+EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB EVENTS_SERVER_PORT=$PORT EVENTS_LOG_LEVEL=warn EVENTS_DATA_DIR=$WORK/data \
   java -jar target/events-server.jar > "$WORK/server.log" 2>&1 &
 SERVER=$!
 until curl -sf "http://localhost:$PORT/actuator/health" > /dev/null; do sleep 0.5; done
