@@ -86,8 +86,9 @@ public final class EventsServer implements AutoCloseable {
             });
             if (!config.production()) {
                 try {
+                    String baseUrl = "http://" + shownHost(config.host()) + ":" + server.port();
                     new InitialAdmin(schema, store, context.getBean(DocumentService.class))
-                            .createIfNone(adminPassword, dataDirectory, "http://" + shownHost(config.host()) + ":" + server.port());
+                            .createIfNone(adminPassword, dataDirectory, baseUrl);
                 } catch (RuntimeException e) {
                     server.close();
                     throw e;
