@@ -18,7 +18,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 psql -q "$DB_URI/postgres" -c "DROP DATABASE IF EXISTS $DB" 2>/dev/null
-EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB EVENTS_SERVER_PORT=$PORT EVENTS_LOG_LEVEL=warn \
+EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB EVENTS_SERVER_PORT=$PORT EVENTS_LOG_LEVEL=warn EVENTS_DATA_DIR=$WORK/data \
   java -jar target/events-server.jar > "$WORK/server.log" 2>&1 &
 SERVER=$!
 until curl -sf "http://localhost:$PORT/actuator/health" > /dev/null; do sleep 0.5; done
@@ -49,8 +49,9 @@ TOKEN=$(curl -s -D - -o /dev/null -X POST "http://localhost:$PORT/api/login" -H 
   -d '{"login": "bench", "password": "bench-password"}' | sed -n 's/^[Ss]et-[Cc]ookie: sessionId=\([^;]*\).*/\1/p')
 [ -n "$TOKEN" ] || { echo "login failed" >&2; exit 1; }
 TOKEN_HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
-# The session check every gated request runs first (idle 3600 s, max 28800 s, slack 60 s).
-SESSION_SQL="WITH s AS (SELECT token_hash, principal_entity, principal_id, login, role_entity, role_id, last_seen FROM events_sessions WHERE token_hash = '$TOKEN_HASH' AND last_seen > now() - make_interval(secs => 3600) AND created_at > now() - make_interval(secs => 28800)), touched AS (UPDATE events_sessions t SET last_seen = now() FROM s WHERE t.token_hash = s.token_hash AND s.last_seen < now() - make_interval(secs => 60)) SELECT s.principal_entity, s.principal_id, s.login, s.role_id, COALESCE(r0.data->'permissions') AS permissions FROM s LEFT JOIN \"Role\" r0 ON s.role_entity = 'Role' AND r0.id = s.role_id;"
+# The session check every gated request runs first (idle 3600 s, max 28800 s, slack 60 s): the
+# session, its principal's current role key and password, and that role's permissions.
+SESSION_SQL="WITH s AS (SELECT token_hash, principal_entity, principal_id, login, credentials, last_seen FROM events_sessions WHERE token_hash = '$TOKEN_HASH' AND last_seen > now() - make_interval(secs => 3600) AND created_at > now() - make_interval(secs => 28800)), p AS (SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p0.data->>'roleId' AS role_id FROM s JOIN \"User\" p0 ON s.principal_entity = 'User' AND p0.id = s.principal_id AND encode(sha256(convert_to(p0.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials) UNION ALL SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p1.data->>'roleId' AS role_id FROM s JOIN \"Auth\" p1 ON s.principal_entity = 'Auth' AND p1.id = s.principal_id AND encode(sha256(convert_to(p1.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials)), touched AS (UPDATE events_sessions t SET last_seen = now() FROM p WHERE t.token_hash = p.token_hash AND p.last_seen < now() - make_interval(secs => 60)) SELECT p.principal_entity, p.principal_id, p.login, p.role_id, COALESCE(r0.data->'permissions') AS permissions FROM p LEFT JOIN \"Role\" r0 ON p.role_entity = 'Role' AND r0.id = lower(p.role_id);"
 
 # name | URL (query string) | SQL the server runs for it: the session check, then the page with its total
 scenario() {

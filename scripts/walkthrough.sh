@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The README's walk-through: report, log in, create a Role, an Account and a User that references it,
 # read, list, replace, delete twice, read again, log out.
-# Usage: scripts/walkthrough.sh [base-url]   (ADMIN_LOGIN / ADMIN_PASSWORD: a principal with s rights,
-# made with `java -jar target/events-server.jar create ...`; the server needs session.secure_cookie
-# false to set a cookie curl sends back over plain http)
+# Usage: scripts/walkthrough.sh [base-url]   (ADMIN_LOGIN / ADMIN_PASSWORD: a principal with s rights;
+# by default the first run's administrator, its password read from initial-admin-password in the data
+# directory; the server needs session.secure_cookie false to set a cookie curl sends back over plain http)
 set -euo pipefail
 BASE=${1:-http://localhost:5500}
 ADMIN_LOGIN=${ADMIN_LOGIN:-admin}
-ADMIN_PASSWORD=${ADMIN_PASSWORD:-change-me-now}
+if [ -z "${ADMIN_PASSWORD:-}" ]; then
+  ADMIN_PASSWORD=$(cat "${EVENTS_DATA_DIR:-data/postgres}/initial-admin-password")
+fi
 JAR=$(mktemp)
 trap 'rm -f "$JAR"' EXIT
 JSON='Content-Type: application/json'

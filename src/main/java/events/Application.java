@@ -27,7 +27,9 @@ public final class Application {
             EventsConfig config = new ConfigLoader().load(configFile, System.getenv());
             Path configDirectory = configFile == null ? Path.of(".") : configFile.toAbsolutePath().getParent();
             String dataDir = System.getenv().getOrDefault("EVENTS_DATA_DIR", "data/postgres");
-            EventsServer.start(config, configDirectory, Path.of(dataDir));
+            String adminPassword = System.getenv("EVENTS_ADMIN_PASSWORD");
+            EventsServer.start(config, configDirectory, Path.of(dataDir),
+                    adminPassword == null || adminPassword.isEmpty() ? null : adminPassword);
         } catch (StartupException e) {
             System.err.println("events-server: " + e.getMessage());
             System.exit(2);

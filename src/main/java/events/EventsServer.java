@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -27,11 +26,8 @@ import events.db.DocumentStore;
 import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
-import events.auth.PasswordHasher;
 import events.documents.DocumentService;
 import events.documents.Outcome;
-import events.documents.ReadChecks;
-import events.schema.DocumentValidator;
 import events.schema.Entity;
 import events.schema.Schema;
 import events.schema.SchemaException;
@@ -60,9 +56,19 @@ public final class EventsServer implements AutoCloseable {
 
     /**
      * Starts the server. {@code configDirectory} is where {@code overrides.json} is looked for;
-     * {@code dataDirectory} holds the embedded database's files.
+     * {@code dataDirectory} holds the embedded database's files (and the first run's password file). In
+     * {@code development} the first run gets an administrator with a random password.
      */
     public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory) {
+        return start(config, configDirectory, dataDirectory, null);
+    }
+
+    /**
+     * Starts the server; {@code adminPassword} ({@code EVENTS_ADMIN_PASSWORD}) is the password of the
+     * administrator a first run in {@code development} creates, null for a random one (api.md 9.3).
+     */
+    public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
+                                     @Nullable String adminPassword) {
         Schema schema = loadSchema(config, configDirectory);
         EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
         PostgreSQLCore core = null;
@@ -78,6 +84,16 @@ public final class EventsServer implements AutoCloseable {
                     server.releaseDatabase();
                 }
             });
+            if (!config.production()) {
+                try {
+                    String baseUrl = "http://" + shownHost(config.host()) + ":" + server.port();
+                    new InitialAdmin(schema, store, context.getBean(DocumentService.class))
+                            .createIfNone(adminPassword, dataDirectory, baseUrl);
+                } catch (RuntimeException e) {
+                    server.close();
+                    throw e;
+                }
+            }
             return server;
         } catch (RuntimeException e) {
             if (core != null) {
@@ -100,23 +116,13 @@ public final class EventsServer implements AutoCloseable {
 
     /**
      * {@code events-server [config.json] create <Entity> '<json>'}: the same as {@link #createDocument} with
-     * no HTTP server, for scripts that set up roles and principals on a fresh database.
+     * no HTTP server, for scripts that set up roles and principals on a fresh database. Works whether or
+     * not a server runs on the same database, the embedded one included ({@link OfflineDatabase}).
      */
     public static JsonNode createOffline(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
                                          String entityName, String json) {
-        Schema schema = loadSchema(config, configDirectory);
-        EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
-        try (PostgreSQLCore core = PostgreSQLCore.connect(embedded != null ? embedded.uri() : config.dbUri(), config)) {
-            PostgreSQLDocuments store = new PostgreSQLDocuments(schema, core, config.caseSensitive(),
-                    JsonMapper.builder().build());
-            store.migrate(MIGRATION_TIMEOUT);
-            DocumentService documents = new DocumentService(schema, store, new DocumentValidator(),
-                    new PasswordHasher(10), ReadChecks.NONE, Clock.systemUTC());
-            return create(schema, documents, entityName, json);
-        } finally {
-            if (embedded != null) {
-                embedded.close();
-            }
+        try (OfflineDatabase database = OfflineDatabase.open(config, configDirectory, dataDirectory)) {
+            return create(database.schema(), database.documents(), entityName, json);
         }
     }
 
@@ -158,7 +164,13 @@ public final class EventsServer implements AutoCloseable {
         }
     }
 
-    private static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {
+    /** A wildcard listen address is reachable as localhost. */
+    private static String shownHost(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "localhost"
+                : host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    static Schema loadSchema(EventsConfig config, @Nullable Path configDirectory) {
         String source = config.schema() == null ? "the built-in Events schema" : config.schema();
         try {
             String text;

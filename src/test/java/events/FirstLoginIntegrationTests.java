@@ -48,7 +48,7 @@ final class FirstLoginIntegrationTests {
             TestServers.anonymous(server).post().uri("/api/login").contentType(MediaType.APPLICATION_JSON)
                     .bodyValue(Map.of("login", "root", "password", "first-password")).exchange()
                     .expectStatus().isOk()
-                    .expectBody().jsonPath("$.data.permissions.entity.Auth").isEqualTo("s");
+                    .expectBody().jsonPath("$.data.permissions.entity.Auth").isEqualTo("cruds");
         }
     }
 

@@ -64,9 +64,10 @@ public class ApiConfiguration {
     }
 
     @Bean
-    DocumentService documentService(EventsConfig config, Schema schema, DocumentStore store, PasswordHasher hasher) {
+    DocumentService documentService(EventsConfig config, Schema schema, DocumentStore store, PasswordHasher hasher,
+                                    Sessions sessions) {
         return new DocumentService(schema, store, new DocumentValidator(), hasher,
-                ReadChecks.of(config.validation()), Clock.systemUTC());
+                ReadChecks.of(config.validation()), Clock.systemUTC(), sessions);
     }
 
     @Bean

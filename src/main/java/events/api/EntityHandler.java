@@ -78,8 +78,8 @@ final class EntityHandler {
         return parse(request, 'u')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
                 .flatMap(p -> authorize(request, p.entity(), 'u')
-                        .then(bodies.object(request))
-                        .flatMap(body -> documents.replace(p.entity(), p.id(), body)))
+                        .flatMap(access -> bodies.object(request)
+                                .flatMap(body -> documents.replace(access, p.entity(), p.id(), body))))
                 .flatMap(Envelopes::ok);
     }
 

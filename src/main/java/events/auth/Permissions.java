@@ -15,11 +15,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A role's grants expanded over the schema (api.md 9.2): entity names (case-insensitive) or {@code *}
  * map to letters of {@code c r u d s}; a specific key overrides {@code *}, an empty string removes the
- * entity, {@code s} grants everything. The result lists, in schema order, each entity with a grant.
+ * entity, {@code s} grants everything. The result lists, in schema order, each entity with a grant,
+ * {@code s} written out as {@code cruds}: clients test single letters ({@code "s".includes("c")} is false).
  *
  * <p>Examples: {@code {"*": "cru", "Role": "r", "Auth": ""}} → every entity {@code cru} except Role
  * {@code r}, and no Auth at all; {@code "{'*': 'r', account: 's'}"} (JSON5 in a string) → every entity
- * {@code r}, and Account {@code s} (everything).
+ * {@code r}, and Account {@code cruds} (everything).
  */
 public final class Permissions {
 
@@ -105,8 +106,11 @@ public final class Permissions {
         return Optional.empty();
     }
 
-    /** Keeps the known letters, in {@code cruds} order, each once. */
+    /** Keeps the known letters, in {@code cruds} order, each once; {@code s} implies all of them. */
     private static String normalise(String letters) {
+        if (letters.toLowerCase(Locale.ROOT).indexOf('s') >= 0) {
+            return "cruds";
+        }
         StringBuilder result = new StringBuilder();
         for (char letter : "cruds".toCharArray()) {
             if (letters.toLowerCase(Locale.ROOT).indexOf(letter) >= 0) {

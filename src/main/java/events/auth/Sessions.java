@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import events.config.EventsConfig;
 import events.db.DocumentStore;
 import events.db.SessionStore;
+import events.db.StoredDocument;
 import events.error.ApiError;
 import events.error.ApiException;
 import events.query.Condition;
@@ -28,10 +31,14 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Login, logout, refresh and the session check of every gated request (api.md 9). Sessions live in
- * PostgreSQL ({@link SessionStore}) and are looked up, with their role's current permissions, on each
- * request: there is no cache to go stale across processes.
+ * PostgreSQL ({@link SessionStore}) and are looked up, with their principal's current role and that
+ * role's current permissions, on each request: there is no cache to go stale across processes. A
+ * session belongs to its principal: it ends when the principal is deleted or its password changes
+ * (except the session that made the change, {@link #around}).
  */
-public final class Sessions {
+public final class Sessions implements PasswordChanges {
+
+    private static final Logger log = LoggerFactory.getLogger(Sessions.class);
 
     /** A bcrypt hash of a random string: unknown logins are verified against it, so they take as long. */
     private static final String DUMMY_HASH = "$2a$10$Rphf5XamJpoAeAdJgjLs5.M9wcO6M6V3S578GR8CTRjM1oUNDMdpS";
@@ -93,13 +100,16 @@ public final class Sessions {
                 })
                 .flatMap(found -> {
                     String roleId = roleId(principal, found.data());
+                    // The hash the password was verified against: the session lives while it is stored.
+                    String credential = text(found.data().get(service.passwordField()));
                     return permissions(service.roleEntity(), roleId).flatMap(permissions -> {
-                        if (permissions.isEmpty()) {
+                        if (permissions.isEmpty() || credential == null) {
                             return Mono.error(invalid()); // a principal without a role, or a role granting nothing
                         }
                         return newToken().flatMap(token -> store.create(hash(token), new SessionStore.NewSession(
-                                        principal.name(), found.id(), login, roleEntityName(service), roleId))
-                                .thenReturn(new Login(token, new Access(login, roleId, permissions))));
+                                        principal.name(), found.id(), login, credential))
+                                .thenReturn(new Login(token, new Access(login, roleId, permissions,
+                                        new Access.Session(hash(token), principal.name(), found.id())))));
                     });
                 });
     }
@@ -109,11 +119,13 @@ public final class Sessions {
         if (token == null || token.isEmpty()) {
             return Mono.error(new ApiException(new ApiError.Unauthorized("No session; log in first")));
         }
-        return store.touch(hash(token), idle, maxAge)
+        String tokenHash = hash(token);
+        return store.touch(tokenHash, idle, maxAge)
                 .switchIfEmpty(Mono.error(() -> new ApiException(new ApiError.Unauthorized(
                         "Session unknown or expired; log in again"))))
                 .map(active -> new Access(active.login(), active.roleId(),
-                        Permissions.expand(schema, active.permissions())));
+                        Permissions.expand(schema, active.permissions()),
+                        new Access.Session(tokenHash, active.principalEntity(), active.principalId())));
     }
 
     /**
@@ -134,7 +146,30 @@ public final class Sessions {
         return session(token).then(Mono.defer(() -> store.delete(hash(token)))).then();
     }
 
-    /** Periodic clean-up of expired sessions. */
+    /**
+     * A password write ends every session of the principal the moment it commits: each session holds
+     * the password hash it was made with, and {@link SessionStore#touch} finds it only while the
+     * principal still stores that hash. So that the writer's own session survives, it is first allowed
+     * the new hash too; after the write the principal's sessions are tidied (the writer's narrowed to the
+     * new hash, the dead ones deleted). A failed tidy-up changes nothing that matters and is only logged.
+     */
+    @Override
+    public Mono<StoredDocument> around(Access writer, Entity principal, String id, String hash,
+                                       Mono<StoredDocument> write) {
+        Access.Session session = writer.session();
+        Mono<Void> keep = session != null && writer.isSessionOf(principal, id)
+                ? store.acceptCredential(session.tokenHash(), principal.name(), id, hash)
+                : Mono.empty();
+        return keep.then(write).flatMap(stored -> store.settleCredentials(principal.name(), id)
+                .doOnNext(ended -> log.debug("A new password for {} {} ended {} session(s)", principal.name(), id, ended))
+                .onErrorResume(e -> {
+                    log.warn("Could not delete the ended sessions of {} {}: {}", principal.name(), id, e.toString());
+                    return Mono.empty();
+                })
+                .thenReturn(stored));
+    }
+
+    /** Periodic clean-up of expired sessions, and of those whose principal is gone or has a new password. */
     public Mono<Long> purgeExpired() {
         return store.purgeExpired(idle, maxAge);
     }
@@ -150,17 +185,7 @@ public final class Sessions {
     }
 
     private static @Nullable String roleId(Entity principal, JsonNode data) {
-        for (var field : principal.foreignKeys()) {
-            if (principal.login() != null && principal.login().roleEntity() != null
-                    && field.foreignKey().equalsIgnoreCase(principal.login().roleEntity())) {
-                return text(data.get(field.name()));
-            }
-        }
-        return null;
-    }
-
-    private @Nullable String roleEntityName(Entity.LoginService service) {
-        return service.roleEntity() == null ? null : schema.entity(service.roleEntity()).map(Entity::name).orElse(null);
+        return principal.roleKey().map(field -> text(data.get(field.name()))).orElse(null);
     }
 
     /** 32 random bytes, base64url: made off the event loop, as SecureRandom may read the OS pool. */

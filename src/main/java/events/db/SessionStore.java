@@ -10,6 +10,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * Login sessions kept in the database, so every server process sees the same ones and they survive
  * restarts. Tokens are stored only as their SHA-256 hash.
+ *
+ * <p>A session belongs to its principal (api.md 9.1): it records the principal's password hash as it
+ * was at login (its <em>credential</em>), and it is live only while the principal document exists and
+ * still holds that password. Its role is never copied: each request reads the principal's current
+ * role key and that role's current permissions.
  */
 public interface SessionStore {
 
@@ -17,25 +22,38 @@ public interface SessionStore {
     Mono<Void> create(String tokenHash, NewSession session);
 
     /**
-     * The live session of that token, its idle timer restarted (to within a tenth of the idle time), with
-     * its role's current
-     * {@code permissions} (read in the same statement: a role change applies to the next request).
-     * Empty when unknown or expired.
+     * The live session of that token, its idle timer restarted (to within a tenth of the idle time),
+     * with its principal's current role key and that role's current {@code permissions}, all read in
+     * the same statement: a change of either applies to the next request. Empty when unknown or
+     * expired, when the principal was deleted, and when its password changed since the session's
+     * credential.
      */
     Mono<ActiveSession> touch(String tokenHash, Duration idle, Duration maxAge);
 
     /** Removes a session; true when there was one (live or not). */
     Mono<Boolean> delete(String tokenHash);
 
-    /** Removes every expired session; the count removed. */
+    /**
+     * Lets the session {@code tokenHash}, if it is one of that principal's, also hold {@code credential}
+     * (a password hash about to be written): the session making a password change survives it, with no
+     * moment in between when it does not.
+     */
+    Mono<Void> acceptCredential(String tokenHash, String principalEntity, String principalId, String credential);
+
+    /**
+     * After a write of a principal's password: its sessions that hold the password now stored keep only
+     * that one; the others (already dead to {@link #touch}) are deleted. The count deleted.
+     */
+    Mono<Long> settleCredentials(String principalEntity, String principalId);
+
+    /** Removes every expired session, and those whose principal is gone or has another password; the count. */
     Mono<Long> purgeExpired(Duration idle, Duration maxAge);
 
-    /** What a login records. */
-    record NewSession(String principalEntity, String principalId, String login, @Nullable String roleEntity,
-                      @Nullable String roleId) {
+    /** What a login records: {@code credential} is the password hash the login was verified against. */
+    record NewSession(String principalEntity, String principalId, String login, String credential) {
     }
 
-    /** A live session and the permissions its role grants now. */
+    /** A live session, its principal's role key and the permissions that role grants now. */
     record ActiveSession(String principalEntity, String principalId, String login, @Nullable String roleId,
                          @Nullable JsonNode permissions) {
     }

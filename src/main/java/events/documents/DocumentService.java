@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 
+import events.auth.Access;
+import events.auth.PasswordChanges;
 import events.auth.PasswordHasher;
 import events.db.DocumentStore;
 import events.db.StoredDocument;
@@ -43,9 +46,18 @@ public final class DocumentService {
     private final ReferenceChecks references;
     private final Clock clock;
     private final IdGenerator ids;
+    private final PasswordChanges passwordChanges;
 
+    /** A service whose password writes keep no session (the command line, tests). */
     public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
                            ReadChecks readChecks, Clock clock) {
+        this(schema, store, validator, hasher, readChecks, clock, PasswordChanges.NONE);
+    }
+
+    /** {@code passwordChanges} keeps the writer's session through a change of its own password (api.md 9.1). */
+    public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
+                           ReadChecks readChecks, Clock clock, PasswordChanges passwordChanges) {
+        this.passwordChanges = Objects.requireNonNull(passwordChanges, "passwordChanges must not be null");
         this.store = Objects.requireNonNull(store, "store must not be null");
         this.validator = Objects.requireNonNull(validator, "validator must not be null");
         this.hasher = Objects.requireNonNull(hasher, "hasher must not be null");
@@ -139,6 +151,14 @@ public final class DocumentService {
     }
 
     public Mono<Outcome> replace(Entity entity, String pathId, ObjectNode body) {
+        return replace(Access.OPEN, entity, pathId, body);
+    }
+
+    /**
+     * Replaces a document for {@code writer}. Writing a login principal's password ends the principal's
+     * sessions, except the writer's own when it is one of them (api.md 9.1).
+     */
+    public Mono<Outcome> replace(Access writer, Entity entity, String pathId, ObjectNode body) {
         return Mono.defer(() -> {
             String id = Ids.fromPath(pathId);
             DocumentValidator.Result result = validator.validate(entity, body, true);
@@ -160,7 +180,11 @@ public final class DocumentService {
             }
             Notifications notifications = ignored(entity, id, result.ignored());
             return hashSecrets(entity, data)
-                    .then(Mono.defer(() -> store.replace(entity, id, data, keep)))
+                    .then(Mono.defer(() -> {
+                        Mono<StoredDocument> write = store.replace(entity, id, data, keep);
+                        String password = newPassword(entity, data);
+                        return password == null ? write : passwordChanges.around(writer, entity, id, password, write);
+                    }))
                     .map(stored -> new Outcome(DocumentView.render(entity, stored), notifications, null))
                     .switchIfEmpty(Mono.error(() -> notFound(entity, id)));
         });
@@ -172,6 +196,15 @@ public final class DocumentService {
                 .map(document -> (JsonNode) DocumentView.render(entity, document))
                 .defaultIfEmpty(JsonNodeFactory.instance.objectNode())
                 .map(data -> new Outcome(data, new Notifications(), null));
+    }
+
+    /** The new password hash a write of a login principal carries; null when it keeps the stored one. */
+    private static @Nullable String newPassword(Entity entity, ObjectNode data) {
+        if (entity.login() == null) {
+            return null;
+        }
+        JsonNode password = data.get(entity.login().passwordField());
+        return password != null && password.isString() ? password.asString() : null;
     }
 
     /** Replaces each secret to be hashed by its bcrypt hash, off the event loop. */

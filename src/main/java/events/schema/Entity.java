@@ -40,6 +40,15 @@ public record Entity(String name, List<Field> fields, List<UniqueKey> uniques, S
         return fields.stream().filter(f -> f.foreignKey() != null).toList();
     }
 
+    /** A login principal's role key: its foreign key to the role entity its login service delegates to. */
+    public Optional<Field> roleKey() {
+        if (login == null || login.roleEntity() == null) {
+            return Optional.empty();
+        }
+        String role = login.roleEntity();
+        return foreignKeys().stream().filter(f -> f.foreignKey().equalsIgnoreCase(role)).findFirst();
+    }
+
 
     /** One (possibly compound) unique key, fields in the schema's order for the key. */
     public record UniqueKey(List<Field> fields) {

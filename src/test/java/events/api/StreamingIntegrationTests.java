@@ -24,6 +24,7 @@ import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 import events.Application;
 import events.support.TestDatabase;
+import events.support.TestServers;
 import events.support.TestSql;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -58,6 +59,7 @@ final class StreamingIntegrationTests {
         env.put("EVENTS_DB_NAME", DATABASE);
         env.put("EVENTS_SERVER_PORT", String.valueOf(port));
         env.put("EVENTS_POOL_MIN", "1");
+        env.put("EVENTS_DATA_DIR", TestServers.dataDirectory().toString()); // the first run's password file
         server = builder.start();
         awaitHealthy();
         TestSql.query(DATABASE, "INSERT INTO \"Url\" (id, data) SELECT 'url-' || lpad(i::text, 7, '0'), "

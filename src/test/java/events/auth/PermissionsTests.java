@@ -33,7 +33,9 @@ final class PermissionsTests {
                 + "Account=r,User=cru,Profile=cru,TagAffinity=cru,Event=cru,UserEvent=cru,Url=cru,Role=r",
         "{\"*\": \"ru\"}|Account=ru,User=ru,Profile=ru,TagAffinity=ru,Event=ru,UserEvent=ru,Url=ru,Crawl=ru,Auth=ru,Role=ru",
         "{\"account\": \"DRC\"}|Account=crd",
-        "{\"*\": \"s\", \"user\": \"r\"}|Account=s,User=r,Profile=s,TagAffinity=s,Event=s,UserEvent=s,Url=s,Crawl=s,Auth=s,Role=s",
+        "{\"*\": \"s\", \"user\": \"r\"}|Account=cruds,User=r,Profile=cruds,TagAffinity=cruds,Event=cruds,UserEvent=cruds,"
+                + "Url=cruds,Crawl=cruds,Auth=cruds,Role=cruds",
+        "{\"Event\": \"rs\", \"Url\": \"S\"}|Event=cruds,Url=cruds",
         "{}|",
         "{\"Nope\": \"crud\"}|",
         "{\"*\": \"xyz\"}|",
@@ -45,7 +47,7 @@ final class PermissionsTests {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "{'*': 'r', account: 's',}|Account=s,User=r",
+        "{'*': 'r', account: 's',}|Account=cruds,User=r",
         "{\"Event\": \"c\"}|Event=c",
         "not json at all|",
         "[1, 2]|"})

@@ -1,10 +1,15 @@
 package events.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -30,6 +35,7 @@ public final class TestServers {
     public static final String ADMIN = "test-admin";
     public static final String ADMIN_PASSWORD = "test-admin-password";
     private static EventsServer shared;
+    private static Path dataRoot;
 
     private TestServers() {
     }
@@ -48,13 +54,42 @@ public final class TestServers {
      * port 0); {@code EVENTS_DB_URI} may point elsewhere.
      */
     public static EventsServer start(Map<String, String> environment) {
+        return EventsServer.start(config(environment), null, dataDirectory());
+    }
+
+    /** The configuration {@link #start(Map)} uses: {@code EVENTS_*} variables over the test defaults. */
+    public static EventsConfig config(Map<String, String> environment) {
         Map<String, String> env = new HashMap<>();
         env.put("EVENTS_DB_URI", TestDatabase.uri());
         env.put("EVENTS_DB_NAME", "events_it_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet());
         env.put("EVENTS_SERVER_PORT", "0");
         env.putAll(environment);
-        EventsConfig config = new ConfigLoader().load(null, env);
-        return EventsServer.start(config, null, Path.of("target", "unused-embedded-data"));
+        return new ConfigLoader().load(null, env);
+    }
+
+    /**
+     * A data directory of the server's own under the run's temporary one: the first run writes its
+     * administrator password there, never into the working tree.
+     */
+    public static synchronized Path dataDirectory() {
+        try {
+            if (dataRoot == null) {
+                dataRoot = Files.createTempDirectory("events-test-data");
+                Path root = dataRoot;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(root)));
+            }
+            return Files.createDirectory(dataRoot.resolve("server-" + COUNTER.incrementAndGet()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary directory: the OS cleans it eventually
+        }
     }
 
     /** A client logged in as {@link #ADMIN} (a role with {@code s} on everything) when sessions are on. */

@@ -143,8 +143,8 @@ public final class PostgreSQLCore implements AutoCloseable {
                     Connection::close).blockLast(STARTUP_TIMEOUT);
             log.info("Created database {}", uri.database());
         } catch (RuntimeException e) {
-            if ("42P04".equals(sqlState(e))) {
-                return; // created concurrently by another server process
+            if ("42P04".equals(sqlState(e)) || "23505".equals(sqlState(e))) {
+                return; // created concurrently by another server process (23505: in the same instant)
             }
             throw new StartupException("Database '" + uri.database() + "' does not exist and could not be created at "
                     + uri + ": " + describe(e));
