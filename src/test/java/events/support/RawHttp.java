@@ -15,12 +15,18 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 /**
- * HTTP/1.1 over a plain socket, for the cases a client library hides: requests written back to back
- * on one kept-alive connection, a reset in the middle of a request, a reader that stops reading.
- * Responses are parsed by {@code Content-Length} or chunked encoding.
+ * HTTP/1.1 over a plain socket, for the cases a client library hides or repairs: requests written back to
+ * back on one kept-alive connection, a reset in the middle of a request, a reader that stops reading,
+ * invalid UTF-8 bytes, malformed headers, headers sent slowly. Responses are parsed by
+ * {@code Content-Length}, chunked encoding or, on a closing connection, the end of the stream.
  */
 public final class RawHttp implements Closeable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Socket socket;
     private final InputStream in;
@@ -47,6 +53,32 @@ public final class RawHttp implements Closeable {
         socket.setSoTimeout((int) readTimeout.toMillis());
         socket.setTcpNoDelay(true);
         return new RawHttp(socket);
+    }
+
+    /** Sends one request on a new connection and reads its response. */
+    public static Response exchange(int port, byte[] request) throws IOException {
+        try (RawHttp http = connect(port, Duration.ofSeconds(30))) {
+            http.send(request);
+            return http.read();
+        }
+    }
+
+    /** Sends one request on a new connection and reads its response. */
+    public static Response exchange(int port, String request) throws IOException {
+        return exchange(port, request.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A request with the given head lines (request line first, no final line end) and body;
+     * {@code Host} and {@code Content-Length} are added.
+     */
+    public static byte[] request(String head, byte[] body) {
+        byte[] start = (head + "\r\nHost: localhost\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[start.length + body.length];
+        System.arraycopy(start, 0, all, 0, start.length);
+        System.arraycopy(body, 0, all, start.length, body.length);
+        return all;
     }
 
     /** A GET request's text, with the session cookie when given and extra {@code Name: value} headers. */
@@ -80,19 +112,41 @@ public final class RawHttp implements Closeable {
         return this;
     }
 
+    /** Writes {@code bytes} as they are. */
+    public RawHttp send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
     /** Reads one whole response; a {@link SocketTimeoutException} when the server does not answer in time. */
     public Response read() throws IOException {
-        String statusLine = line();
-        if (statusLine == null) {
-            throw new IOException("Connection closed before a response");
-        }
-        int status = Integer.parseInt(statusLine.split(" ")[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String line = line(); line != null && !line.isEmpty(); line = line()) {
-            int colon = line.indexOf(':');
-            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-        }
+        return read(false);
+    }
+
+    /**
+     * Reads one whole response, after any interim ones ({@code 100 Continue}); the answer to a
+     * {@code HEAD} request has no body whatever its headers say.
+     */
+    public Response read(boolean headRequest) throws IOException {
+        int status;
+        Map<String, String> headers;
+        do {
+            String statusLine = line();
+            if (statusLine == null) {
+                throw new IOException("Connection closed before a response");
+            }
+            status = Integer.parseInt(statusLine.split(" ")[1]);
+            headers = new LinkedHashMap<>();
+            for (String line = line(); line != null && !line.isEmpty(); line = line()) {
+                int colon = line.indexOf(':');
+                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+            }
+        } while (status >= 100 && status < 200);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (headRequest || status == 204 || status == 304) {
+            return new Response(status, headers, body.toByteArray());
+        }
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             for (int size = Integer.parseInt(line().split(";")[0].trim(), 16); size > 0;
                  size = Integer.parseInt(line().split(";")[0].trim(), 16)) {
@@ -102,6 +156,8 @@ public final class RawHttp implements Closeable {
             line();
         } else if (headers.containsKey("content-length")) {
             body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+        } else if ("close".equalsIgnoreCase(headers.get("connection"))) {
+            body.write(in.readAllBytes());
         }
         return new Response(status, headers, body.toByteArray());
     }
@@ -134,6 +190,16 @@ public final class RawHttp implements Closeable {
         }
     }
 
+    /** Whether response bytes are waiting to be read. */
+    public boolean hasData() throws IOException {
+        return in.available() > 0;
+    }
+
+    /** One line as text, without its line end; null at the end of the stream. */
+    public String readLine() throws IOException {
+        return line();
+    }
+
     /** Cuts the connection with a TCP reset, as a client that vanishes does. */
     public void reset() throws IOException {
         socket.setSoLinger(true, 0);
@@ -164,6 +230,10 @@ public final class RawHttp implements Closeable {
     public record Response(int status, Map<String, String> headers, byte[] body) {
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            return JSON.readTree(body);
         }
     }
 }

@@ -31,6 +31,7 @@ public final class TestServers {
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Map<EventsServer, String> COOKIES = new java.util.IdentityHashMap<>();
+    private static final Map<EventsServer, String> DATABASES = new java.util.concurrent.ConcurrentHashMap<>();
     /** The test administrator's login and password. */
     public static final String ADMIN = "test-admin";
     public static final String ADMIN_PASSWORD = "test-admin-password";
@@ -54,7 +55,10 @@ public final class TestServers {
      * port 0); {@code EVENTS_DB_URI} may point elsewhere.
      */
     public static EventsServer start(Map<String, String> environment) {
-        return EventsServer.start(config(environment), null, dataDirectory());
+        EventsConfig config = config(environment);
+        EventsServer server = EventsServer.start(config, null, dataDirectory());
+        DATABASES.put(server, config.dbName());
+        return server;
     }
 
     /** The configuration {@link #start(Map)} uses: {@code EVENTS_*} variables over the test defaults. */
@@ -90,6 +94,11 @@ public final class TestServers {
         } catch (IOException | UncheckedIOException e) {
             // a temporary directory: the OS cleans it eventually
         }
+    }
+
+    /** The name of a test server's database, for {@link TestSql}. */
+    public static String database(EventsServer server) {
+        return DATABASES.get(server);
     }
 
     /** A client logged in as {@link #ADMIN} (a role with {@code s} on everything) when sessions are on. */
