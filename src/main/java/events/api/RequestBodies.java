@@ -9,25 +9,24 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import events.error.ApiError;
 import events.error.ApiException;
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Reads a JSON request body: 415 for a non-JSON content type, 413 over the limit (checked on
- * {@code Content-Length} before reading, and while reading for chunked bodies), 400 for bad JSON.
+ * {@code Content-Length} before reading, and while reading for chunked bodies), 400 for bad JSON or bad
+ * Unicode ({@link JsonBodyParser}).
  */
 final class RequestBodies {
 
     static final long DEFAULT_LIMIT = 1024 * 1024;
 
-    private final JsonMapper json;
+    private final JsonBodyParser parser;
     private final long limit;
 
     RequestBodies(JsonMapper json, long limit) {
-        this.json = json.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        this.parser = new JsonBodyParser(json);
         this.limit = limit;
     }
 
@@ -60,28 +59,8 @@ final class RequestBodies {
                         }
                     })
                     .defaultIfEmpty(new byte[0])
-                    .map(this::parse);
+                    .map(parser::parse);
         });
-    }
-
-    private JsonNode parse(byte[] bytes) {
-        if (bytes.length == 0) {
-            throw new ApiException(new ApiError.BadRequest("Request body is empty; a JSON object is expected", null));
-        }
-        try {
-            JsonNode node = json.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw new ApiException(new ApiError.BadRequest("Request body is empty; a JSON object is expected", null));
-            }
-            return node;
-        } catch (JacksonException e) {
-            String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
-            String message = "Request body is not valid JSON: " + reason;
-            if (message.length() > 100) {
-                message = message.substring(0, 97) + "...";
-            }
-            throw new ApiException(new ApiError.BadRequest(message, null));
-        }
     }
 
     private static boolean isJson(MediaType type) {
