@@ -1,11 +1,13 @@
 package events.schema;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -29,6 +31,8 @@ public final class DocumentValidator {
     /** ObjectId values follow the id rules' length (api.md 3.2); ids are never longer. */
     private static final int MAX_ID_LENGTH = 128;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
     /** The outcome: the normalised data (no {@code id}), the failures, and body keys the schema lacks. */
     public record Result(ObjectNode data, List<ApiError.Entry> errors, List<String> ignored) {
@@ -77,6 +81,11 @@ public final class DocumentValidator {
 
     private static void check(Field field, JsonNode value, ObjectNode data, List<ApiError.Entry> errors) {
         String name = field.name();
+        ApiError.Entry unstorable = unstorable(field, value);
+        if (unstorable != null) {
+            errors.add(unstorable);
+            return;
+        }
         JsonNode normalised = normalise(field, value);
         if (normalised == null) {
             errors.add(failure(field, name + " must be " + expected(field.type()), value));
@@ -101,28 +110,31 @@ public final class DocumentValidator {
     private static @Nullable JsonNode normalise(Field field, JsonNode value) {
         switch (field.type()) {
             case STRING:
-                return value.isString() && !value.asString().contains("\0") ? value : null;
+                return value.isString() ? value : null;
             case OBJECT_ID:
-                return value.isString() && !value.asString().contains("\0")
+                return value.isString()
                         ? NODES.stringNode(value.asString().trim().toLowerCase(Locale.ROOT)) : null;
             case INTEGER:
                 if (value.isIntegralNumber()) {
                     return value.canConvertToLong() ? NODES.numberNode(value.longValue()) : null;
                 }
                 if (value.isFloatingPointNumber()) {
-                    BigDecimal decimal = value.decimalValue();
-                    try {
-                        BigInteger whole = decimal.toBigIntegerExact();
-                        return whole.bitLength() < 64 ? NODES.numberNode(whole.longValue()) : null;
-                    } catch (ArithmeticException e) {
+                    if (value.isDouble() && !Double.isFinite(value.doubleValue())) {
                         return null;
                     }
+                    // Range before anything else, so 1e2147483647 is never expanded to its 2^31 digits.
+                    BigDecimal decimal = value.decimalValue();
+                    if (decimal.compareTo(LONG_MIN) < 0 || decimal.compareTo(LONG_MAX) > 0
+                            || decimal.stripTrailingZeros().scale() > 0) {
+                        return null;
+                    }
+                    return NODES.numberNode(decimal.longValueExact());
                 }
                 return null;
             case NUMBER:
             case FLOAT:
             case CURRENCY:
-                return value.isNumber() ? value : null;
+                return value.isNumber() ? value : null; // exactly as sent (a DecimalNode keeps every digit)
             case BOOLEAN:
                 return value.isBoolean() ? value : null;
             case DATE:
@@ -134,7 +146,7 @@ public final class DocumentValidator {
                     return null;
                 }
                 for (JsonNode element : value) {
-                    if (!element.isString() || element.asString().contains("\0")) {
+                    if (!element.isString()) {
                         return null;
                     }
                 }
@@ -189,6 +201,70 @@ public final class DocumentValidator {
             }
         }
         return null;
+    }
+
+    /**
+     * A value the database could not hold as sent, wherever it sits in the field's value (JSON fields
+     * nest): a number outside {@link NumberRange}, a NUL character (JSONB refuses {@code \u0000}), or a
+     * lone surrogate (no UTF-8 form; the request parser already answers 400 for those, this guards the
+     * other callers). Null when there is none; a value of the wrong type is left to the type check.
+     */
+    private static ApiError.@Nullable Entry unstorable(Field field, JsonNode value) {
+        FieldType type = field.type();
+        boolean json = type == FieldType.JSON_OBJECT || type == FieldType.JSON_ANY;
+        boolean numbers = json || type == FieldType.NUMBER || type == FieldType.FLOAT || type == FieldType.CURRENCY;
+        boolean texts = json || type == FieldType.STRING || type == FieldType.OBJECT_ID || type == FieldType.STRING_ARRAY;
+        String name = field.name();
+        Deque<JsonNode> pending = new ArrayDeque<>();
+        pending.push(value);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            boolean whole = node == value;
+            String problem = null;
+            if (node.isNumber() && numbers) {
+                NumberRange.Problem range = NumberRange.check(node);
+                problem = range == null ? null : name + (whole ? " is " : " holds a number ") + range.text();
+            } else if (node.isString() && texts) {
+                problem = textProblem(name, node.asString(), whole);
+            } else if (node.isObject() && json) {
+                for (Map.Entry<String, JsonNode> property : node.properties()) {
+                    String keyProblem = textProblem(name, property.getKey(), false);
+                    if (keyProblem != null) {
+                        return failure(field, keyProblem, NODES.stringNode(property.getKey()));
+                    }
+                    pending.push(property.getValue());
+                }
+            } else if (node.isArray() && (json || type == FieldType.STRING_ARRAY)) {
+                node.values().forEach(pending::push);
+            }
+            if (problem != null) {
+                return failure(field, problem, node);
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable String textProblem(String name, String text, boolean whole) {
+        String subject = whole ? name + " " : name + " holds text that ";
+        if (text.indexOf('\0') >= 0) {
+            return subject + "contains a NUL character, which cannot be stored";
+        }
+        if (hasLoneSurrogate(text)) {
+            return subject + "is not valid Unicode (a lone surrogate)";
+        }
+        return null;
+    }
+
+    private static boolean hasLoneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ApiError.Entry failure(Field field, String message, JsonNode value) {

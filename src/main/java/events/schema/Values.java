@@ -92,15 +92,17 @@ public final class Values {
 
     /**
      * A client id, trimmed and lower-cased, when it follows api.md 3.2: 1–128 characters, no whitespace,
-     * control characters or '/'.
+     * control characters, lone surrogates or '/'.
      */
     public static Optional<String> clientId(String text) {
         String id = text.trim().toLowerCase(Locale.ROOT);
         if (id.isEmpty() || id.codePointCount(0, id.length()) > MAX_ID_LENGTH) {
             return Optional.empty();
         }
+        // A lone surrogate has no UTF-8 form: stored, it would become '?'.
         boolean bad = id.codePoints().anyMatch(c -> c == '/' || Character.isWhitespace(c)
-                || Character.isISOControl(c) || Character.isSpaceChar(c) || c == 0xFEFF);
+                || Character.isISOControl(c) || Character.isSpaceChar(c) || c == 0xFEFF
+                || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE));
         return bad ? Optional.empty() : Optional.of(id);
     }
 

@@ -50,7 +50,7 @@ final class ValuesTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "   ", "a b", "a/b", "a\tb", "a\u0001b", "a\u00a0b"})
+    @ValueSource(strings = {"", "   ", "a b", "a/b", "a\tb", "a\u0001b", "a\u00a0b", "a\ud800", "\udc00b", "a\udc00\ud800"})
     void rejectsBadClientIds(String input) {
         assertThat(Values.clientId(input)).isEmpty();
     }
