@@ -140,6 +140,13 @@ public class ApiConfiguration {
         return new AcquireBudgetFilter(Duration.ofMillis(config.pool().acquireTimeoutMs()));
     }
 
+    /** Before anything negotiates on {@code Accept}, Actuator included. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    WebFilter acceptHeader() {
+        return new AcceptHeaderFilter();
+    }
+
     /** Browser UIs on the configured origins may call the API with credentials. */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 1)

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.MethodNotAllowedException;
@@ -70,6 +71,10 @@ final class ErrorResponses implements WebExceptionHandler {
         if (failure instanceof MethodNotAllowedException notAllowed) {
             return new ApiError.MethodNotAllowed("Method " + notAllowed.getHttpMethod() + " is not allowed here",
                     notAllowed.getSupportedMethods().stream().map(Object::toString).toList());
+        }
+        if (failure instanceof InvalidMediaTypeException invalid) {
+            // Only Content-Type can get here: an unparseable Accept is replaced by AcceptHeaderFilter.
+            return new ApiError.UnsupportedMediaType(RequestBodies.shown(invalid.getMediaType()));
         }
         if (failure instanceof UnsupportedMediaTypeStatusException media) {
             return new ApiError.UnsupportedMediaType(String.valueOf(media.getContentType()));

@@ -1,8 +1,11 @@
 package events.api;
 
+import java.util.List;
+
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -30,9 +33,19 @@ final class NdjsonResponses {
         this.stalls = stalls;
     }
 
+    /**
+     * Whether the client named NDJSON in {@code Accept} (not by a wildcard, not with {@code q=0}). A header
+     * that does not parse means {@code *}{@code /*} (api.md 3.4), so: no.
+     */
     static boolean wanted(ServerRequest request) {
-        return request.headers().accept().stream().anyMatch(type -> type.isCompatibleWith(NDJSON)
-                && !type.isWildcardType() && !type.isWildcardSubtype());
+        List<MediaType> accepted;
+        try {
+            accepted = request.headers().accept();
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+        return accepted.stream().anyMatch(type -> type.isCompatibleWith(NDJSON)
+                && !type.isWildcardType() && !type.isWildcardSubtype() && type.getQualityValue() > 0);
     }
 
     Mono<ServerResponse> stream(Flux<ObjectNode> documents) {

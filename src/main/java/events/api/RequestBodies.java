@@ -1,7 +1,13 @@
 package events.api;
 
+import java.util.List;
+import java.util.Locale;
+
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -14,13 +20,14 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reads a JSON request body: 415 for a non-JSON content type, 413 over the limit (checked on
- * {@code Content-Length} before reading, and while reading for chunked bodies), 400 for bad JSON or bad
- * Unicode ({@link JsonBodyParser}).
+ * Reads a JSON request body: 415 for a non-JSON, non-UTF-8 or unparseable content type, 413 over the limit
+ * (checked on {@code Content-Length} before reading, and while reading for chunked bodies), 400 for bad
+ * JSON or bad Unicode ({@link JsonBodyParser}).
  */
 final class RequestBodies {
 
     static final long DEFAULT_LIMIT = 1024 * 1024;
+    private static final int MAX_SHOWN = 40;
 
     private final JsonBodyParser parser;
     private final long limit;
@@ -39,9 +46,9 @@ final class RequestBodies {
     /** The body as any JSON value. */
     Mono<JsonNode> node(ServerRequest request) {
         return Mono.defer(() -> {
-            MediaType type = request.headers().contentType().orElse(null);
-            if (type != null && !isJson(type)) {
-                return Mono.error(new ApiException(new ApiError.UnsupportedMediaType(type.toString())));
+            ApiError media = unsupportedMediaType(request.headers().asHttpHeaders());
+            if (media != null) {
+                return Mono.error(new ApiException(media));
             }
             long length = request.headers().asHttpHeaders().getContentLength();
             if (length > limit) {
@@ -63,8 +70,50 @@ final class RequestBodies {
         });
     }
 
+    /**
+     * Why the body's declared type is refused, or null when it is JSON (or undeclared). The header is
+     * parsed here, once: Spring's parser throws on {@code ;;;} or {@code application/json, text/plain},
+     * which is the client's mistake (415), not the server's. JSON is UTF-8 (RFC 8259), so another
+     * {@code charset} is refused too rather than misread.
+     */
+    static @Nullable ApiError unsupportedMediaType(HttpHeaders headers) {
+        List<String> values = headers.getOrEmpty(HttpHeaders.CONTENT_TYPE);
+        if (values.isEmpty()) {
+            return null;
+        }
+        String raw = values.get(0);
+        MediaType type;
+        try {
+            type = MediaType.parseMediaType(raw);
+        } catch (InvalidMediaTypeException e) {
+            return new ApiError.UnsupportedMediaType(shown(raw));
+        }
+        if (!isJson(type)) {
+            return new ApiError.UnsupportedMediaType(shown(type.toString()));
+        }
+        String charset = type.getParameter("charset");
+        if (charset != null) {
+            String name = unquote(charset).toLowerCase(Locale.ROOT);
+            if (!name.equals("utf-8") && !name.equals("utf8")) {
+                return new ApiError.UnsupportedMediaType(shown(type.toString()));
+            }
+        }
+        return null;
+    }
+
     private static boolean isJson(MediaType type) {
         return MediaType.APPLICATION_JSON.isCompatibleWith(type)
                 || (type.getSubtype().endsWith("+json") && "application".equals(type.getType()));
+    }
+
+    private static String unquote(String text) {
+        return text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"") ? text.substring(1, text.length() - 1)
+                : text;
+    }
+
+    /** The header as the message may show it: short, printable ASCII. */
+    static String shown(String raw) {
+        String printable = raw.replaceAll("[^\\x20-\\x7E]", "?");
+        return printable.length() > MAX_SHOWN ? printable.substring(0, MAX_SHOWN) + "..." : printable;
     }
 }

@@ -90,13 +90,13 @@ public sealed interface ApiError {
         }
     }
 
-    /** 415: a body that is not JSON. */
+    /** 415: a body that is not JSON, not UTF-8, or whose {@code Content-Type} does not parse. */
     record UnsupportedMediaType(String contentType) implements ApiError {
         public int status() { return 415; }
         public String type() { return "unsupported_media_type"; }
         public String key() { return GENERAL; }
         public List<Entry> entries() {
-            return List.of(new Entry("Body must be application/json, not " + contentType, null, null));
+            return List.of(new Entry("Body must be UTF-8 application/json, not " + contentType, null, null));
         }
     }
 
