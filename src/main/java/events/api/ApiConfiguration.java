@@ -11,7 +11,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.cors.CorsConfiguration;
-import org.springframework.web.cors.reactive.CorsWebFilter;
 import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -147,10 +146,10 @@ public class ApiConfiguration {
         return new AcceptHeaderFilter();
     }
 
-    /** Browser UIs on the configured origins may call the API with credentials. */
+    /** Browser UIs on the configured origins may call the API with credentials; others get a 403 envelope. */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 1)
-    CorsWebFilter corsFilter(EventsConfig config) {
+    WebFilter corsFilter(EventsConfig config, ErrorResponses errors) {
         CorsConfiguration cors = new CorsConfiguration();
         cors.setAllowedOrigins(config.corsOrigins());
         cors.setAllowCredentials(true);
@@ -159,6 +158,6 @@ public class ApiConfiguration {
         cors.setMaxAge(3600L);
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
         source.registerCorsConfiguration("/api/**", cors);
-        return new CorsWebFilter(source);
+        return new CorsFilter(source, errors);
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,8 +18,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Integration tests of request headers (api.md 3.4): a {@code Content-Type} that does not parse is a 415
- * with the envelope, and an {@code Accept} that does not parse means {@code *}{@code /*}, on every route.
- * Sent over raw sockets, since client libraries refuse or repair such headers.
+ * with the envelope, an {@code Accept} that does not parse means {@code *}{@code /*}, on every route, and a
+ * refused cross-origin request gets the envelope too. Sent over raw sockets, since client libraries refuse
+ * or repair such headers.
  */
 final class HeaderParsingIntegrationTests {
 
@@ -97,6 +99,31 @@ final class HeaderParsingIntegrationTests {
                 + "\r\nCookie: sessionId=" + cookie, "");
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.headers().get("content-type")).startsWith("application/json");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "OPTIONS /api/login HTTP/1.1~Access-Control-Request-Method: POST | http://evil.example",
+        "GET /api/metadata HTTP/1.1                                    | http://evil.example",
+        "GET /api/metadata HTTP/1.1                                    | null",
+    })
+    void aRefusedCrossOriginRequestGetsA403Envelope(String head, String origin) throws IOException {
+        RawHttp.Response response = send(head.replace("~", "\r\n") + "\r\nOrigin: " + origin, "");
+        assertThat(response.status()).isEqualTo(403);
+        JsonNode error = generalError(response);
+        assertThat(error.path("type").asString()).isEqualTo("forbidden");
+        assertThat(error.path("message").asString()).isEqualTo("Origin " + origin + " may not call this API (CORS)");
+    }
+
+    @Test
+    void anAllowedCrossOriginRequestIsServed() throws IOException {
+        RawHttp.Response preflight = send("OPTIONS /api/login HTTP/1.1\r\nAccess-Control-Request-Method: POST\r\n"
+                + "Origin: http://localhost:4200", "");
+        assertThat(preflight.status()).isEqualTo(200);
+        assertThat(preflight.headers().get("access-control-allow-origin")).isEqualTo("http://localhost:4200");
+        RawHttp.Response metadata = send("GET /api/metadata HTTP/1.1\r\nOrigin: http://localhost:4200", "");
+        assertThat(metadata.status()).isEqualTo(200);
+        assertThat(metadata.headers().get("access-control-allow-credentials")).isEqualTo("true");
     }
 
     private static RawHttp.Response send(String head, String body) throws IOException {
