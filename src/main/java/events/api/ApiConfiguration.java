@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -144,6 +145,12 @@ public class ApiConfiguration {
     @Order(Ordered.HIGHEST_PRECEDENCE)
     WebFilter acceptHeader() {
         return new AcceptHeaderFilter();
+    }
+
+    /** The envelope on requests refused before routing. */
+    @Bean
+    NettyServerCustomizer httpConnectionLimits(JsonMapper eventsJsonMapper) {
+        return new HttpConnectionLimits(eventsJsonMapper);
     }
 
     /** Browser UIs on the configured origins may call the API with credentials; others get a 403 envelope. */

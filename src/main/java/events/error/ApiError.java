@@ -112,6 +112,16 @@ public sealed interface ApiError {
         public String type() { return "validation_failed"; }
     }
 
+    /**
+     * Refused by the HTTP layer before routing (api.md 3.4): 400 malformed, 414 request line too long, 431
+     * headers too large. Typed {@code bad_request}: the request never became one the API could read.
+     */
+    record RefusedRequest(int status, String message) implements ApiError {
+        public String type() { return "bad_request"; }
+        public String key() { return GENERAL; }
+        public List<Entry> entries() { return List.of(new Entry(message, null, null)); }
+    }
+
     /** 503: the database cannot be reached, or no connection is free in time. */
     record Unavailable(String message) implements ApiError {
         public int status() { return 503; }
