@@ -32,7 +32,10 @@ import events.schema.DocumentValidator;
 import events.schema.Schema;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires the HTTP layer: router, handlers, error rendering, path normalisation and CORS. */
+/**
+ * Wires the HTTP layer: router, handlers, error rendering, path normalisation, {@code Accept} repair, CORS
+ * and the connection limits.
+ */
 @Configuration(proxyBeanMethods = false)
 public class ApiConfiguration {
 
@@ -147,10 +150,10 @@ public class ApiConfiguration {
         return new AcceptHeaderFilter();
     }
 
-    /** The envelope on requests refused before routing. */
+    /** Header and idle timeouts, and the envelope on requests refused before routing. */
     @Bean
-    NettyServerCustomizer httpConnectionLimits(JsonMapper eventsJsonMapper) {
-        return new HttpConnectionLimits(eventsJsonMapper);
+    NettyServerCustomizer httpConnectionLimits(EventsConfig config, JsonMapper eventsJsonMapper) {
+        return new HttpConnectionLimits(config.http(), eventsJsonMapper);
     }
 
     /** Browser UIs on the configured origins may call the API with credentials; others get a 403 envelope. */

@@ -113,8 +113,9 @@ public sealed interface ApiError {
     }
 
     /**
-     * Refused by the HTTP layer before routing (api.md 3.4): 400 malformed, 414 request line too long, 431
-     * headers too large. Typed {@code bad_request}: the request never became one the API could read.
+     * Refused by the HTTP layer before routing (api.md 3.4): 400 malformed, 408 headers not received in
+     * time, 414 request line too long, 431 headers too large. Typed {@code bad_request}: the request never
+     * became one the API could read.
      */
     record RefusedRequest(int status, String message) implements ApiError {
         public String type() { return "bad_request"; }
