@@ -52,8 +52,11 @@ final class QueryParameters {
             String canonical = KNOWN.get(name.toLowerCase(Locale.ROOT));
             if (canonical == null) {
                 String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-                throw new ApiException(new ApiError.BadRequest("Unknown parameter '" + shown + "'; valid: "
-                        + String.join(", ", KNOWN.values()), shown));
+                String valid = "'; valid: " + String.join(", ", KNOWN.values());
+                // Messages stay within 100 characters (api.md 3.4): the name gives way to the list.
+                int room = 100 - "Unknown parameter '".length() - valid.length();
+                String inMessage = shown.length() <= room ? shown : shown.substring(0, Math.max(0, room - 3)) + "...";
+                throw new ApiException(new ApiError.BadRequest("Unknown parameter '" + inMessage + valid, shown));
             }
             values.put(canonical, value);
         }

@@ -57,4 +57,16 @@ final class QueryParametersTests {
                     assertThat(((ApiError.BadRequest) e.error()).parameter()).isEqualTo(parameter);
                 });
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "limit=5|Unknown parameter 'limit'; valid: page, pageSize, sort, filter, full_match, view, no_consistency",
+        "sort;pageSize=1|Unknown parameter 'sort;p...'; valid: page, pageSize, sort, filter, full_match, view, no_consistency"})
+    void namesAnUnknownParameterAndTheValidOnesWithin100Characters(String query, String message) {
+        assertThatThrownBy(() -> QueryParameters.of(query))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.error().entries().get(0).message()).isEqualTo(message).hasSizeLessThanOrEqualTo(100);
+                    assertThat(e.error().entries().get(0).field()).isEqualTo(query.substring(0, query.indexOf('=')));
+                });
+    }
 }
