@@ -32,6 +32,8 @@ import events.schema.Entity;
 import events.schema.Schema;
 import events.schema.SchemaException;
 import events.schema.SchemaLoader;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -131,7 +133,9 @@ public final class EventsServer implements AutoCloseable {
                 + entityName + "'"));
         JsonNode body;
         try {
-            body = JsonMapper.builder().build().readTree(json);
+            // Read as the API reads bodies: numbers exactly, a duplicated key refused.
+            body = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build().readTree(json);
         } catch (JacksonException e) {
             throw new StartupException("The document is not valid JSON: " + e.getOriginalMessage());
         }

@@ -171,9 +171,9 @@ public final class ConfigLoader {
         if (config.streamStallSeconds() < 1) {
             throw new StartupException("Configuration error: stream_stall_seconds must be >= 1");
         }
-        if (config.http().headerTimeoutSeconds() < 1 || config.http().idleTimeoutSeconds() < 1) {
+        if (config.http().headerTimeoutSeconds() < 0 || config.http().idleTimeoutSeconds() < 0) {
             throw new StartupException("Configuration error: http header_timeout_seconds and idle_timeout_seconds "
-                    + "must be >= 1");
+                    + "must be >= 0 (0 turns the limit off)");
         }
         return config;
     }

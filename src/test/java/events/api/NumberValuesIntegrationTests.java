@@ -28,7 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class NumberValuesIntegrationTests {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Reads numbers exactly, so that a rounded answer shows. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(tools.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static EventsServer server;
     private static WebTestClient client;
     private static String accountId;
@@ -101,8 +103,10 @@ final class NumberValuesIntegrationTests {
     @Test
     void aLongDecimalWithinBoundsIsStoredExactlyAsSent() {
         String name = "Exact Corp " + unique();
-        post("Account", "{\"name\": \"" + name + "\", \"credit\": 9999999.99999999999999}", 201);
+        JsonNode created = post("Account", "{\"name\": \"" + name + "\", \"credit\": 9999999.99999999999999}", 201);
         assertThat(stored("Account", "name", name)).containsExactly("9999999.99999999999999");
+        // And it comes back exactly, not as the nearest double.
+        assertThat(created.path("data").path("credit").decimalValue().toPlainString()).isEqualTo("9999999.99999999999999");
 
         String role = "exact-" + unique();
         post("Role", "{\"role\": \"" + role + "\", \"permissions\": {\"w\": 0.10000000000000000000001, \"x\": 1.50}}", 201);

@@ -23,6 +23,7 @@ import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Readable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -58,7 +59,9 @@ public final class PostgreSQLDocuments implements DocumentStore {
         this.queries = new PostgreSQLQueries(expressions);
         this.errors = new PostgreSQLErrors(indexes);
         this.migrator = new PostgreSQLSchemaMigrator(schema, indexes);
-        this.json = json;
+        // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
+        // round long decimals on the way out.
+        this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
         this.sessions = new PostgreSQLSessions(schema, statements, errors, json);
     }
 
