@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The position named by {@code after=} (api.md 11.2): the sort-key values of the last row a client has
- * seen, as PostgreSQL printed them: the relevance when {@link ListQuery#byRelevance()}, then one value per
- * key of {@link ListQuery#order()}. {@code null} stands for
- * a missing value, and the last value is the row's id.
+ * seen, as PostgreSQL printed them: the relevance when {@link ListQuery#byRelevance()}, then one value
+ * per key of {@link ListQuery#order()}. {@code null} stands for a missing value; the last value is the
+ * row's id.
  */
 public record Keyset(List<@Nullable String> values) {
 
