@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh          # needs: target/events-server.jar, wrk, pgbench, psql, and a PostgreSQL
 #                             # reachable as $DB_URI whose role may create databases
+#   ONLY='count|after' RUNS=1 DURATION=5 scripts/bench.sh   # a reduced run: scenarios matching ONLY
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB_URI=${DB_URI:-postgresql://events:events@localhost:5432}
@@ -14,6 +15,7 @@ STREAM_CONCURRENCY=${STREAM_CONCURRENCY:-2}
 DURATION=${DURATION:-15}
 RUNS=${RUNS:-3}
 PORT=${PORT:-5600}
+ONLY=${ONLY:-}
 WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -53,9 +55,16 @@ TOKEN_HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
 # session, its principal's current role key and password, and that role's permissions.
 SESSION_SQL="WITH s AS (SELECT token_hash, principal_entity, principal_id, login, credentials, last_seen FROM events_sessions WHERE token_hash = '$TOKEN_HASH' AND last_seen > now() - make_interval(secs => 3600) AND created_at > now() - make_interval(secs => 28800)), p AS (SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p0.data->>'roleId' AS role_id FROM s JOIN \"User\" p0 ON s.principal_entity = 'User' AND p0.id = s.principal_id AND encode(sha256(convert_to(p0.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials) UNION ALL SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p1.data->>'roleId' AS role_id FROM s JOIN \"Auth\" p1 ON s.principal_entity = 'Auth' AND p1.id = s.principal_id AND encode(sha256(convert_to(p1.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials)), touched AS (UPDATE events_sessions t SET last_seen = now() FROM p WHERE t.token_hash = p.token_hash AND p.last_seen < now() - make_interval(secs => 60)) SELECT p.principal_entity, p.principal_id, p.login, p.role_id, COALESCE(r0.data->'permissions') AS permissions FROM p LEFT JOIN \"Role\" r0 ON p.role_entity = 'Role' AND r0.id = lower(p.role_id);"
 
-# name | URL (query string) | SQL the server runs for it: the session check, then the page with its total
+# A cursor after row 49,975 of the id order (the last row of page 1,999 of 25): where page 2,000 starts.
+CURSOR=$(curl -s -H "Cookie: sessionId=$TOKEN" "http://localhost:$PORT/api/User?page=1999&pageSize=25&count=none" \
+  | sed -n 's/.*"next":"\([A-Za-z0-9_-]*\)".*/\1/p')
+[ -n "$CURSOR" ] || { echo "no next cursor on page 1,999" >&2; exit 1; }
+
+# name | URL (query string) | SQL the server runs for it: the session check, then the page with its total.
+# SHOWN=... prints another text than the query in the table (for long cursors).
 scenario() {
-  local name=$1 query=$2 accept=$3 concurrency=$4 defines=${5:-} sqlfile=$WORK/$1.sql
+  local name=$1 query=$2 accept=$3 concurrency=$4 defines=${5:-} sqlfile=$WORK/$1.sql shown=${SHOWN:-$2}
+  if [ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]]; then cat > /dev/null; return; fi
   { echo "$SESSION_SQL"; cat; } > "$sqlfile"
   local wrk_rates=() pg_rates=()
   for run in $(seq "$RUNS"); do
@@ -74,7 +83,7 @@ scenario() {
   wrk_median=$(printf '%s\n' "${wrk_rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   pg_median=$(printf '%s\n' "${pg_rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   ratio=$(awk -v a="$wrk_median" -v b="$pg_median" 'BEGIN {printf "%.2f", a / b}')
-  printf '| %s | `%s` | %s | %s | %s | %s |\n' "$name" "$query" "$concurrency" "$(stats "${wrk_rates[@]}")" \
+  printf '| %s | `%s` | %s | %s | %s | %s |\n' "$name" "$shown" "$concurrency" "$(stats "${wrk_rates[@]}")" \
     "$(stats "${pg_rates[@]}")" "$ratio"
 }
 
@@ -88,16 +97,41 @@ echo "|---|---|---|---|---|---|"
 # The SQL below is what the server logs at log_level debug for each query; pgbench binds the -D
 # variables as parameters (-M prepared), as the server binds its values.
 scenario filter-sort "filter=accountId:acc-42&sort=netWorth:desc&pageSize=25" json "$CONCURRENCY" "-D a=acc-42" <<'SQL'
-WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC LIMIT 25 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 25 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a) END AS total FROM page ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC;
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC LIMIT 26 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 26 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a) END AS total, (((data->>'netWorth')::numeric))::text AS k0, (id)::text AS k1 FROM page ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC;
 SQL
 scenario contains-trigram "filter=lastName:abc" json "$CONCURRENCY" "-D p=%abc%" <<'SQL'
-WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\' ORDER BY id ASC LIMIT 25 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 25 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\') END AS total FROM page ORDER BY id ASC;
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\' ORDER BY id ASC LIMIT 26 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 26 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\') END AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 scenario contains-unindexed "filter=lastName:ab" json "$CONCURRENCY" "-D p=%ab%" <<'SQL'
-WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\' ORDER BY id ASC LIMIT 25 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 25 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\') END AS total FROM page ORDER BY id ASC;
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\' ORDER BY id ASC LIMIT 26 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 26 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\') END AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
+# Count modes (api.md 11.1) on the same id-ordered page: exact pays count(*) over 100,000 rows,
+# estimated plans the count (EXPLAIN, no rows read), none reads one row more than the page.
 scenario id-page "page=100&pageSize=25" json "$CONCURRENCY" <<'SQL'
-WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT 25 OFFSET 2475) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 25 THEN 2475 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User") END AS total FROM page ORDER BY id ASC;
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT 26 OFFSET 2475) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 26 THEN 2475 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User") END AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
+SQL
+scenario count-estimated "page=100&pageSize=25&count=estimated" json "$CONCURRENCY" <<'SQL'
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT 26 OFFSET 2475) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
+EXPLAIN (FORMAT JSON) SELECT 1 FROM "User";
+SQL
+scenario count-none "page=100&pageSize=25&count=none" json "$CONCURRENCY" <<'SQL'
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT 26 OFFSET 2475) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
+SQL
+# Page 2,000 of the id order (api.md 11.2), without a total so that only the paging differs: OFFSET
+# walks 49,975 rows of the primary key, the cursor starts the scan at its id.
+scenario id-page-2000-offset "page=2000&pageSize=25&count=none" json "$CONCURRENCY" <<'SQL'
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT 26 OFFSET 49975) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
+SQL
+SHOWN="after=<next of page 1,999>&pageSize=25&count=none" \
+scenario id-page-2000-after "after=$CURSOR&pageSize=25&count=none" json "$CONCURRENCY" "-D c=u049975" <<'SQL'
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE id > :c ORDER BY id ASC LIMIT 26) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
+SQL
+# Full-text search (api.md 11.3) over User's searchable fields (firstName, lastName, city): a word in
+# 100 documents, ordered by relevance, with the exact count of the match.
+DOC="(setweight(to_tsvector('simple'::regconfig, COALESCE((data->>'firstName'), '')), 'B') || setweight(to_tsvector('simple'::regconfig, COALESCE((data->>'lastName'), '')), 'B') || setweight(to_tsvector('simple'::regconfig, COALESCE((data->>'city'), '')), 'B'))"
+TSQ="websearch_to_tsquery('simple'::regconfig, :q)"
+scenario search "search=417" json "$CONCURRENCY" "-D q=417" <<SQL
+WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE $DOC @@ $TSQ ORDER BY ts_rank($DOC, $TSQ) DESC, id ASC LIMIT 26 OFFSET 0) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < 26 THEN 0 + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE $DOC @@ $TSQ) END AS total, (ts_rank($DOC, $TSQ))::text AS k0, (id)::text AS k1 FROM page ORDER BY ts_rank($DOC, $TSQ) DESC, id ASC;
 SQL
 scenario export-ndjson "" ndjson "$STREAM_CONCURRENCY" <<'SQL'
 BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;

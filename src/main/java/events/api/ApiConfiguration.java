@@ -28,6 +28,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import events.documents.DocumentService;
 import events.documents.ReadChecks;
+import events.query.CountMode;
 import events.schema.DocumentValidator;
 import events.schema.Schema;
 import tools.jackson.databind.json.JsonMapper;
@@ -122,7 +123,8 @@ public class ApiConfiguration {
                                           StreamStallGuard stallGuard) {
         return Routes.of(schema, new AuthHandler(sessions, bodies, config.session()),
                 new AdminHandler(config, schema, store, bodies, eventsJsonMapper, sessions),
-                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper, stallGuard), sessions), errors);
+                new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper, stallGuard), sessions,
+                        CountMode.of(config.defaultCount()).orElseThrow()), errors);
     }
 
     @Bean

@@ -10,6 +10,7 @@ import events.auth.Sessions;
 import events.documents.DocumentService;
 import events.error.ApiError;
 import events.error.ApiException;
+import events.query.CountMode;
 import events.query.Expansion;
 import events.query.ListQuery;
 import events.schema.Entity;
@@ -35,11 +36,17 @@ final class EntityHandler {
 
     EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
                   Sessions sessions) {
+        this(schema, documents, bodies, ndjson, sessions, CountMode.EXACT);
+    }
+
+    /** {@code defaultCount}: the count mode of lists that name none (config {@code default_count}). */
+    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
+                  Sessions sessions, CountMode defaultCount) {
         this.schema = schema;
         this.sessions = sessions;
         this.documents = documents;
         this.bodies = bodies;
-        this.parser = new ListQueryParser(schema);
+        this.parser = new ListQueryParser(schema, documents.cursors(), defaultCount);
         this.ndjson = ndjson;
     }
 
@@ -47,8 +54,7 @@ final class EntityHandler {
         return parse(request, 'r').flatMap(p -> {
             ListQuery query = parser.list(p.entity(), p.parameters());
             return authorize(request, p.entity(), 'r').flatMap(access -> {
-                ListQuery visible = new ListQuery(query.page(), query.paged(), query.sort(), query.filter(),
-                        readable(query.view(), access));
+                ListQuery visible = query.withView(readable(query.view(), access));
                 if (NdjsonResponses.wanted(request)) {
                     return ndjson.stream(documents.stream(p.entity(), visible));
                 }

@@ -44,10 +44,23 @@ final class Envelopes {
         Outcome.Pagination pagination = outcome.pagination();
         if (pagination != null) {
             ObjectNode page = envelope.putObject("pagination");
-            page.put("page", pagination.page());
+            if (pagination.page() != null) {
+                page.put("page", pagination.page());
+            }
             page.put("pageSize", pagination.pageSize());
-            page.put("total", pagination.total());
-            page.put("totalPages", pagination.totalPages());
+            if (pagination.total() != null) {
+                page.put("total", pagination.total());
+                page.put("totalPages", pagination.totalPages());
+            }
+            if (pagination.totalEstimated() != null) {
+                page.put("totalEstimated", pagination.totalEstimated());
+            }
+            if (pagination.hasMore() != null) {
+                page.put("hasMore", pagination.hasMore());
+            }
+            if (pagination.next() != null) {
+                page.put("next", pagination.next());
+            }
         }
         return envelope;
     }

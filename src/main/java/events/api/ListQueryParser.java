@@ -2,6 +2,7 @@ package events.api;
 
 import java.util.regex.Pattern;
 import java.math.BigDecimal;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +14,10 @@ import events.error.ApiError;
 import events.error.ApiException;
 import events.query.Condition;
 import events.query.Condition.Op;
+import events.query.CountMode;
+import events.query.CursorCodec;
 import events.query.Expansion;
+import events.query.Keyset;
 import events.query.ListQuery;
 import events.query.PageRequest;
 import events.query.SortKey;
@@ -34,6 +38,9 @@ import events.schema.Values;
  * filter=username:martin_x &amp;full_match → [username EQ "martin_x"]
  * filter=tags:music              → [tags HAS_ELEMENT "music"]
  * view=account(name,id)          → [Account: name, id]
+ * count=estimated                → ESTIMATED (count=none → NONE; absent → the configured default)
+ * search=jazz -rock              → search "jazz -rock" (400 on an entity without searchable fields)
+ * after=AXq3...                  → the keyset the cursor holds (400 if altered or for another list)
  * filter=nosuch:1                → 400 naming "nosuch"
  * </pre>
  */
@@ -45,22 +52,133 @@ final class ListQueryParser {
     /** Something in operator position that is a word: an operator, known or not (not a datetime's hour). */
     private static final Pattern OPERATOR_LIKE = Pattern.compile("[A-Za-z_]+");
 
-    private final Schema schema;
+    /** Longest {@code search} accepted: words, not documents. */
+    static final int MAX_SEARCH = 1000;
 
-    ListQueryParser(Schema schema) {
+    private final Schema schema;
+    private final CursorCodec cursors;
+    private final CountMode defaultCount;
+
+    ListQueryParser(Schema schema, CursorCodec cursors, CountMode defaultCount) {
         this.schema = schema;
+        this.cursors = cursors;
+        this.defaultCount = defaultCount;
     }
 
-    /** The full list query (api.md 5.1–5.4). */
+    /** A parser whose cursors no other parser accepts (a random secret), counting exactly by default. */
+    ListQueryParser(Schema schema) {
+        this(schema, new CursorCodec(randomSecret()), CountMode.EXACT);
+    }
+
+    /** The full list query (api.md 5.1–5.4, 11). */
     ListQuery list(Entity entity, QueryParameters parameters) {
         int page = parameters.positive("page", 1, Integer.MAX_VALUE);
         int size = parameters.positive("pageSize", PageRequest.DEFAULT_SIZE, PageRequest.MAX_SIZE);
         boolean paged = parameters.get("page").isPresent() || parameters.get("pageSize").isPresent();
         boolean fullMatch = fullMatch(parameters);
-        return new ListQuery(new PageRequest(page, size), paged,
+        ListQuery query = new ListQuery(new PageRequest(page, size), paged,
                 sort(entity, parameters.get("sort").orElse("")),
                 filter(entity, parameters.get("filter").orElse(""), fullMatch),
-                view(parameters));
+                view(parameters), count(parameters), search(entity, parameters), null);
+        Optional<String> after = parameters.get("after").filter(text -> !text.isBlank());
+        if (after.isEmpty()) {
+            return query;
+        }
+        if (parameters.get("page").isPresent()) {
+            throw bad("after", "after and page cannot be combined: after continues where a cursor left off");
+        }
+        return new ListQuery(query.page(), query.paged(), query.sort(), query.filter(), query.view(), query.count(),
+                query.search(), keyset(entity, query, after.get()));
+    }
+
+    private CountMode count(QueryParameters parameters) {
+        String text = parameters.get("count").orElse("");
+        if (text.isBlank()) {
+            return defaultCount;
+        }
+        return CountMode.of(text).orElseThrow(() -> bad("count", "count must be exact, estimated or none, not '"
+                + shorten(text) + "'"));
+    }
+
+    /** The websearch text, or null for none; only entities with {@code search: true} fields have any. */
+    private static String search(Entity entity, QueryParameters parameters) {
+        String text = parameters.get("search").map(String::strip).orElse("");
+        if (text.isEmpty()) {
+            return null;
+        }
+        if (entity.searchFields().isEmpty()) {
+            throw bad("search", "search: " + entity.name() + " has no searchable fields");
+        }
+        if (text.length() > MAX_SEARCH) {
+            throw bad("search", "search must be at most " + MAX_SEARCH + " characters");
+        }
+        if (text.indexOf('\0') >= 0) {
+            throw bad("search", "search must not contain NUL characters");
+        }
+        return text;
+    }
+
+    /**
+     * The position an {@code after} cursor holds. It must carry this server family's MAC over this very
+     * list (entity, order, filter, search), and one well-formed value per key.
+     */
+    private Keyset keyset(Entity entity, ListQuery query, String token) {
+        List<String> values = cursors.decode(token, CursorCodec.binding(entity, query)).orElseThrow(() -> bad("after",
+                "after: not a cursor of this list (altered, or issued for another sort, filter or search)"));
+        if (values.size() != query.keyCount()) {
+            throw bad("after", "after: the cursor does not fit this list's sort");
+        }
+        int index = 0;
+        if (query.byRelevance() && !isFloat(values.get(index++))) {
+            throw bad("after", "after: the cursor's relevance is malformed");
+        }
+        for (SortKey key : query.order()) {
+            String value = values.get(index++);
+            if (!fits(key.field(), value)) {
+                throw bad("after", "after: the cursor's value for '" + key.field().name() + "' is malformed");
+            }
+        }
+        return new Keyset(values);
+    }
+
+    /** Whether a cursor value has the form PostgreSQL prints for the field's sort expression. */
+    private static boolean fits(Field field, String value) {
+        if (value == null) {
+            return !field.isId();
+        }
+        if (field.type().numeric()) {
+            if (value.equals("NaN") || value.equals("Infinity") || value.equals("-Infinity")) {
+                return true;
+            }
+            try {
+                new BigDecimal(value);
+                return true;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        if (field.type() == FieldType.BOOLEAN) {
+            return value.equals("true") || value.equals("false");
+        }
+        return true;
+    }
+
+    private static boolean isFloat(String value) {
+        if (value == null) {
+            return false;
+        }
+        try {
+            Float.parseFloat(value);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static byte[] randomSecret() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return secret;
     }
 
     /** The parameters of a single-document route: only {@code view} applies, the rest is checked. */

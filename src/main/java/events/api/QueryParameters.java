@@ -25,7 +25,8 @@ final class QueryParameters {
 
     /** Canonical spelling of each accepted parameter, by lower-case name. */
     private static final Map<String, String> KNOWN = knownNames(
-            List.of("page", "pageSize", "sort", "filter", "full_match", "view", "no_consistency"));
+            List.of("page", "pageSize", "sort", "filter", "full_match", "view", "count", "after", "search",
+                    "no_consistency"));
 
     private final Map<String, String> values;
 

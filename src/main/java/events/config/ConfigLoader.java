@@ -31,6 +31,7 @@ public final class ConfigLoader {
     private static final Set<String> VALIDATION_MODES = Set.of("none", "single", "multiple");
     private static final Set<String> ENVIRONMENTS = Set.of("development", "production");
     private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
+    private static final Set<String> COUNT_MODES = Set.of("exact", "estimated", "none");
 
     private final JsonMapper mapper = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -152,6 +153,7 @@ public final class ConfigLoader {
         requireOneOf("validation", config.validation(), VALIDATION_MODES);
         requireOneOf("environment", config.environment(), ENVIRONMENTS);
         requireOneOf("log_level", config.logLevel(), LOG_LEVELS);
+        requireOneOf("default_count", config.defaultCount(), COUNT_MODES);
         if (config.serverPort() < 0 || config.serverPort() > 65535) {
             throw new StartupException("Configuration error: server_port must be 0-65535, not " + config.serverPort());
         }

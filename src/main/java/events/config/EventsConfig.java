@@ -23,7 +23,8 @@ public record EventsConfig(
         List<String> corsOrigins,
         SessionSettings session,
         int streamStallSeconds,
-        HttpSettings http) {
+        HttpSettings http,
+        String defaultCount) {
 
     public EventsConfig {
         Objects.requireNonNull(projectName, "projectName must not be null");
@@ -37,6 +38,7 @@ public record EventsConfig(
         Objects.requireNonNull(pool, "pool must not be null");
         Objects.requireNonNull(session, "session must not be null");
         Objects.requireNonNull(http, "http must not be null");
+        Objects.requireNonNull(defaultCount, "defaultCount must not be null");
         corsOrigins = List.copyOf(corsOrigins == null ? List.of() : corsOrigins);
     }
 
@@ -44,7 +46,7 @@ public record EventsConfig(
     public static EventsConfig defaults() {
         return new EventsConfig("Events", "postgresql", "embedded", "events", null, "127.0.0.1", 5500,
                 "none", false, "development", "info", PoolSettings.defaults(),
-                List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults());
+                List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults(), "exact");
     }
 
     public boolean embedded() {

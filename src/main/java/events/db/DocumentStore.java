@@ -21,7 +21,10 @@ public interface DocumentStore {
     /** The documents among {@code ids} that exist, in no particular order: one query for any count. */
     Flux<StoredDocument> findMany(Entity entity, Collection<String> ids);
 
-    /** One page and the exact total, read in one snapshot. */
+    /**
+     * One page and its total as {@code query.count()} asks (an exact one read in the page's snapshot),
+     * continuing after {@code query.after()} when set.
+     */
     Mono<ListPage> list(Entity entity, ListQuery query);
 
     /** Every matching document in order (the page only when one was asked for), through a cursor. */
@@ -47,6 +50,12 @@ public interface DocumentStore {
 
     /** Drops and recreates every entity table and its indexes, in one transaction. */
     Mono<Void> reinitialize();
+
+    /**
+     * The key that signs list cursors: random, made once per database and shared by every server
+     * process on it, so each accepts the others' cursors. Available once start-up has migrated.
+     */
+    byte[] cursorSecret();
 
     /** One round trip through the pool: completes when the database answers a statement. */
     Mono<Void> ping();

@@ -11,9 +11,12 @@ import events.auth.Access;
 import events.auth.PasswordChanges;
 import events.auth.PasswordHasher;
 import events.db.DocumentStore;
+import events.db.ListPage;
 import events.db.StoredDocument;
 import events.error.ApiError;
 import events.error.ApiException;
+import events.query.CountMode;
+import events.query.CursorCodec;
 import events.query.Expansion;
 import events.query.ListQuery;
 import events.schema.DocumentValidator;
@@ -47,6 +50,7 @@ public final class DocumentService {
     private final Clock clock;
     private final IdGenerator ids;
     private final PasswordChanges passwordChanges;
+    private final CursorCodec cursors;
 
     /** A service whose password writes keep no session (the command line, tests). */
     public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
@@ -65,6 +69,7 @@ public final class DocumentService {
         this.references = new ReferenceChecks(schema, store, validator);
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
         this.ids = new IdGenerator(clock);
+        this.cursors = new CursorCodec(store.cursorSecret());
     }
 
     /** One document, with the {@code view} expansions and, in {@code single} or {@code multiple} mode, checks. */
@@ -83,13 +88,15 @@ public final class DocumentService {
                 });
     }
 
-    /** One page of a list, its exact total, expansions and (in {@code multiple} mode) checks. */
+    /**
+     * One page of a list, its total as the count mode asks, the {@code next} cursor when rows follow,
+     * expansions and (in {@code multiple} mode) checks.
+     */
     public Mono<Outcome> list(Entity entity, ListQuery query) {
         boolean recheck = readChecks == ReadChecks.MULTIPLE;
         return store.list(entity, query).flatMap(page -> {
             Notifications notifications = new Notifications();
-            Outcome.Pagination pagination =
-                    new Outcome.Pagination(query.page().number(), query.page().size(), page.total());
+            Outcome.Pagination pagination = pagination(entity, query, page);
             if (!recheck && query.view().isEmpty()) {
                 var array = JsonNodeFactory.instance.arrayNode();
                 page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
@@ -98,6 +105,19 @@ public final class DocumentService {
             return references.render(entity, page.documents(), query.view(), recheck, notifications)
                     .map(views -> new Outcome(views, notifications, pagination));
         });
+    }
+
+    /** The signer of list cursors, shared with the query parser. */
+    public CursorCodec cursors() {
+        return cursors;
+    }
+
+    private Outcome.Pagination pagination(Entity entity, ListQuery query, ListPage page) {
+        String next = page.hasMore() && page.lastKeys() != null
+                ? cursors.encode(CursorCodec.binding(entity, query), page.lastKeys()) : null;
+        return new Outcome.Pagination(query.after() == null ? query.page().number() : null, query.page().size(),
+                page.total(), query.count() == CountMode.ESTIMATED ? page.totalEstimated() : null,
+                query.count() == CountMode.NONE ? page.hasMore() : null, next);
     }
 
     /**

@@ -17,9 +17,25 @@ public record Outcome(JsonNode data, Notifications notifications, @Nullable Pagi
         Objects.requireNonNull(notifications, "notifications must not be null");
     }
 
-    /** {@code totalPages = ceil(total / pageSize)}, 0 when there are none (api.md 3.3). */
-    public record Pagination(int page, int pageSize, long total) {
-        public long totalPages() {
+    /**
+     * The {@code pagination} of a list answer (api.md 3.3, 11). Null components are left out of the
+     * answer: {@code page} after a cursor, {@code total} with {@code count=none}, {@code totalEstimated}
+     * outside {@code count=estimated}, {@code hasMore} outside {@code count=none}, {@code next} at the
+     * end of the list.
+     */
+    public record Pagination(@Nullable Integer page, int pageSize, @Nullable Long total, @Nullable Boolean totalEstimated,
+                             @Nullable Boolean hasMore, @Nullable String next) {
+
+        /** An exact-count page. */
+        public Pagination(int page, int pageSize, long total) {
+            this(page, pageSize, total, null, null, null);
+        }
+
+        /** {@code totalPages = ceil(total / pageSize)}, 0 when there are none (api.md 3.3); null without a total. */
+        public @Nullable Long totalPages() {
+            if (total == null) {
+                return null;
+            }
             return total == 0 ? 0 : (total + pageSize - 1) / pageSize;
         }
     }

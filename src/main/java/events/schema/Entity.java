@@ -49,6 +49,11 @@ public record Entity(String name, List<Field> fields, List<UniqueKey> uniques, S
         return foreignKeys().stream().filter(f -> f.foreignKey().equalsIgnoreCase(role)).findFirst();
     }
 
+    /** The {@code search: true} fields, in schema order: the entity's full-text document (api.md 11.3). */
+    public List<Field> searchFields() {
+        return fields.stream().filter(Field::searchable).toList();
+    }
+
 
     /** One (possibly compound) unique key, fields in the schema's order for the key. */
     public record UniqueKey(List<Field> fields) {

@@ -16,6 +16,8 @@ import tools.jackson.databind.JsonNode;
  * @param foreignKey the target entity name when this is a {@code <name>Id} foreign key
  * @param secret     never returned by any endpoint (login password, {@code encrypt}, {@code ui.display: secret})
  * @param hashed     stored only as a slow salted hash (login password, {@code encrypt: true})
+ * @param searchWeight the full-text weight {@code A}–{@code D} of a {@code search: true} String field
+ *                   (api.md 11.3), null when the field is not searchable
  */
 public record Field(
         String name,
@@ -36,16 +38,22 @@ public record Field(
         boolean autoUpdate,
         boolean secret,
         boolean hashed,
-        @Nullable String foreignKey) {
+        @Nullable String foreignKey,
+        @Nullable Character searchWeight) {
 
     /** The implicit {@code id} every entity has. */
     public static final Field ID = new Field("id", FieldType.OBJECT_ID, true, null, null, null, null, List.of(),
-            null, null, null, null, null, null, false, false, false, false, null);
+            null, null, null, null, null, null, false, false, false, false, null, null);
 
     public Field {
         Objects.requireNonNull(name, "name must not be null");
         Objects.requireNonNull(type, "type must not be null");
         enumValues = List.copyOf(enumValues);
+    }
+
+    /** Part of the entity's full-text document ({@code search: true}). */
+    public boolean searchable() {
+        return searchWeight != null;
     }
 
     public boolean isId() {
@@ -63,6 +71,7 @@ public record Field(
 
     Field asSecret(boolean hashedToo) {
         return new Field(name, type, required, minLength, maxLength, pattern, patternMessage, enumValues, enumMessage,
-                ge, le, gt, lt, defaultValue, autoGenerate, autoUpdate, true, hashed || hashedToo, foreignKey);
+                ge, le, gt, lt, defaultValue, autoGenerate, autoUpdate, true, hashed || hashedToo, foreignKey,
+                searchWeight);
     }
 }

@@ -15,13 +15,22 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Schema {
 
+    /** The text search configuration when the schema names none (api.md 11.3). */
+    public static final String DEFAULT_TEXT_SEARCH_CONFIG = "simple";
+
     private final String project;
+    private final String textSearchConfig;
     private final List<Entity> entities;
     private final Map<String, Entity> byLowerName;
     private final ObjectNode metadata;
 
     public Schema(String project, List<Entity> entities, ObjectNode metadata) {
+        this(project, entities, metadata, DEFAULT_TEXT_SEARCH_CONFIG);
+    }
+
+    public Schema(String project, List<Entity> entities, ObjectNode metadata, String textSearchConfig) {
         this.project = Objects.requireNonNull(project, "project must not be null");
+        this.textSearchConfig = Objects.requireNonNull(textSearchConfig, "textSearchConfig must not be null");
         this.entities = List.copyOf(entities);
         this.metadata = Objects.requireNonNull(metadata, "metadata must not be null");
         Map<String, Entity> map = new LinkedHashMap<>();
@@ -33,6 +42,11 @@ public final class Schema {
 
     public String project() {
         return project;
+    }
+
+    /** The PostgreSQL text search configuration of every full-text document ({@code text_search_config}). */
+    public String textSearchConfig() {
+        return textSearchConfig;
     }
 
     public List<Entity> entities() {

@@ -31,6 +31,9 @@ public final class SchemaLoader {
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final Pattern OPERATIONS = Pattern.compile("[crud]*");
     private static final String DICTIONARY_PREFIX = "dictionary=";
+    /** A text search configuration name, optionally schema-qualified ({@code simple}, {@code pg_catalog.english}). */
+    private static final Pattern TEXT_SEARCH_CONFIG = Pattern.compile("([a-z_][a-z0-9_]*\\.)?[a-z_][a-z0-9_]*");
+    private static final Pattern SEARCH_WEIGHT = Pattern.compile("[ABCD]");
 
     private final YAMLMapper yaml = YAMLMapper.builder().build();
     private final JsonMapper json = JsonMapper.builder().build();
@@ -58,6 +61,9 @@ public final class SchemaLoader {
             }
             if (name.equalsIgnoreCase("events_sessions")) {
                 throw new SchemaException("entity '" + name + "': the name is reserved for the session table");
+            }
+            if (name.equalsIgnoreCase("events_secrets")) {
+                throw new SchemaException("entity '" + name + "': the name is reserved for the server's secrets");
             }
             if (entityNames.put(name.toLowerCase(Locale.ROOT), name) != null) {
                 throw new SchemaException("entity '" + name + "' is declared twice (names are case-insensitive)");
@@ -89,7 +95,20 @@ public final class SchemaLoader {
             }
         }
         String project = root.path("project").asString("Events");
-        return new Schema(project, entities, metadata);
+        return new Schema(project, entities, metadata, textSearchConfig(root.path("text_search_config")));
+    }
+
+    /** {@code text_search_config}: a PostgreSQL configuration name; whether it exists is checked at start. */
+    private static String textSearchConfig(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return Schema.DEFAULT_TEXT_SEARCH_CONFIG;
+        }
+        String name = node.isString() ? node.asString().trim().toLowerCase(Locale.ROOT) : "";
+        if (!TEXT_SEARCH_CONFIG.matcher(name).matches()) {
+            throw new SchemaException("text_search_config must name a text search configuration (e.g. simple, "
+                    + "english), not '" + node.asString("") + "'");
+        }
+        return name;
     }
 
     private Map<String, String> dictionaries(JsonNode node) {
@@ -163,6 +182,10 @@ public final class SchemaLoader {
         if (login != null) {
             List<Field> marked = new ArrayList<>();
             for (Field field : fields) {
+                if (field.name().equals(login.passwordField()) && field.searchable()) {
+                    throw new SchemaException("entity " + name + " field " + field.name()
+                            + ": a secret field cannot be searchable");
+                }
                 marked.add(field.name().equals(login.passwordField()) ? field.asSecret(true) : field);
             }
             fields = marked;
@@ -228,13 +251,44 @@ public final class SchemaLoader {
         }
         boolean encrypt = flag(where, node, "encrypt");
         boolean secret = encrypt || "secret".equals(node.path("ui").path("display").asString(""));
+        Character searchWeight = searchWeight(where, node, type, secret);
         return new Field(name, type, flag(where, node, "required"),
                 length(where, node, "min_length"), length(where, node, "max_length"),
                 pattern, patternMessage, enumValues, enumMessage,
                 bound(where, node, "ge"), bound(where, node, "le"), bound(where, node, "gt"), bound(where, node, "lt"),
                 node.has("default") ? node.get("default") : null,
                 flag(where, node, "autoGenerate"), flag(where, node, "autoUpdate"),
-                secret, encrypt, foreignKey);
+                secret, encrypt, foreignKey, searchWeight);
+    }
+
+    /**
+     * {@code search: true} (String fields only, never secret ones) with {@code search_weight} A–D,
+     * default B; null when the field is not searchable.
+     */
+    private static @Nullable Character searchWeight(String where, JsonNode node, FieldType type, boolean secret) {
+        boolean search = flag(where, node, "search");
+        JsonNode weight = node.path("search_weight");
+        boolean weighted = !weight.isMissingNode() && !weight.isNull();
+        if (!search) {
+            if (weighted) {
+                throw new SchemaException(where + ": search_weight needs search: true");
+            }
+            return null;
+        }
+        if (type != FieldType.STRING) {
+            throw new SchemaException(where + ": search applies to String fields only, not " + type.schemaName());
+        }
+        if (secret) {
+            throw new SchemaException(where + ": a secret field cannot be searchable");
+        }
+        if (!weighted) {
+            return 'B';
+        }
+        String letter = weight.isString() ? weight.asString().trim().toUpperCase(Locale.ROOT) : "";
+        if (!SEARCH_WEIGHT.matcher(letter).matches()) {
+            throw new SchemaException(where + ": search_weight must be A, B, C or D, not '" + weight.asString("") + "'");
+        }
+        return letter.charAt(0);
     }
 
     private static boolean flag(String where, JsonNode node, String key) {

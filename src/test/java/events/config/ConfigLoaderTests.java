@@ -37,6 +37,15 @@ final class ConfigLoaderTests {
         assertThat(config.pool()).isEqualTo(new EventsConfig.PoolSettings(5, 20, 300, 2000, 60000));
         assertThat(config.corsOrigins()).containsExactly("http://localhost:4200");
         assertThat(config.session()).isEqualTo(new EventsConfig.SessionSettings(3600, 28800, true));
+        assertThat(config.defaultCount()).isEqualTo("exact");
+    }
+
+    @Test
+    void defaultCountComesFromTheFileOrTheEnvironment() throws Exception {
+        Path file = directory.resolve("c.json");
+        Files.writeString(file, "{\"default_count\":\"estimated\"}");
+        assertThat(loader.load(file, Map.of()).defaultCount()).isEqualTo("estimated");
+        assertThat(loader.load(file, Map.of("EVENTS_DEFAULT_COUNT", "none")).defaultCount()).isEqualTo("none");
     }
 
     @Test
@@ -72,6 +81,7 @@ final class ConfigLoaderTests {
         "{\"validation\":\"some\"}|validation must be one of",
         "{\"environment\":\"staging\"}|environment must be one of",
         "{\"log_level\":\"loud\"}|log_level must be one of",
+        "{\"default_count\":\"some\"}|default_count must be one of [estimated, exact, none], not 'some'",
         "{\"server_port\":70000}|server_port must be 0-65535",
         "{\"server_port\":\"x\"}|server_port",
         "{\"db_uri\":\"mysql://x\"}|db_uri must be 'embedded' or a postgresql:// URI",

@@ -34,6 +34,27 @@ final class SchemaLoaderTests {
     }
 
     @Test
+    void searchableFieldsCarryTheirWeightAndReachTheMetadata() throws IOException {
+        Schema schema = loader.load(eventsSchema(), null);
+        assertThat(schema.textSearchConfig()).isEqualTo("simple");
+        assertThat(schema.entity("Event").orElseThrow().searchFields()).extracting(Field::name)
+                .containsExactly("title", "location");
+        assertThat(schema.entity("User").orElseThrow().searchFields()).extracting(Field::name)
+                .containsExactly("firstName", "lastName", "city");
+        assertThat(schema.entity("UserEvent").orElseThrow().searchFields()).extracting(Field::name)
+                .containsExactly("note");
+        assertThat(schema.entity("Account").orElseThrow().searchFields()).isEmpty();
+        assertThat(schema.entity("Event").orElseThrow().field("title").orElseThrow().searchWeight()).isEqualTo('B');
+        assertThat(schema.metadata().path("entities").path("Event").path("fields").path("title").path("search")
+                .asBoolean()).isTrue();
+
+        Schema weighted = loader.load("text_search_config: English\nentities:\n  A:\n    fields:\n"
+                + "      t: { type: String, search: true, search_weight: a }\n", null);
+        assertThat(weighted.textSearchConfig()).isEqualTo("english");
+        assertThat(weighted.entity("A").orElseThrow().field("t").orElseThrow().searchWeight()).isEqualTo('A');
+    }
+
+    @Test
     void overridesAreDeepMergedIntoTheMetadata() throws IOException {
         Schema schema = loader.load(eventsSchema(), "{\"entities\":{\"User\":{\"ui\":{\"title\":\"People\"}}}}");
         assertThat(schema.metadata().path("entities").path("User").path("ui").path("title").asString())
@@ -60,6 +81,19 @@ final class SchemaLoaderTests {
         "entities:\\n  'A b':\\n    fields: {}|names must be letters",
         "entities:\\n  A:\\n    fields:\\n      f: { type: String, max_length: -1 }|'max_length' must be a non-negative",
         "entities:\\n  A:\\n    operations: crux\\n    fields: {}|operations must be letters of 'crud'",
+        "entities:\\n  A:\\n    fields:\\n      n: { type: Integer, search: true }|"
+                + "entity A field n: search applies to String fields only, not Integer",
+        "entities:\\n  A:\\n    fields:\\n      f: { type: String, search: yes please }|"
+                + "entity A field f: 'search' must be true or false",
+        "entities:\\n  A:\\n    fields:\\n      f: { type: String, search: true, search_weight: E }|"
+                + "entity A field f: search_weight must be A, B, C or D, not 'E'",
+        "entities:\\n  A:\\n    fields:\\n      f: { type: String, search_weight: A }|"
+                + "entity A field f: search_weight needs search: true",
+        "entities:\\n  A:\\n    fields:\\n      f: { type: String, search: true, encrypt: true }|"
+                + "entity A field f: a secret field cannot be searchable",
+        "text_search_config: 'english; drop'\\nentities:\\n  A:\\n    fields: {}|"
+                + "text_search_config must name a text search configuration",
+        "entities:\\n  events_secrets:\\n    fields: {}|reserved for the server's secrets",
         "[|not valid YAML",
         "just words|must be a YAML mapping"})
     void rejectsSchemaMistakesNamingEntityAndField(String yaml, String message) {

@@ -1,7 +1,11 @@
 package events.db.postgresql;
 
+import java.util.stream.Collectors;
+
+import events.schema.Entity;
 import events.schema.Field;
 import events.schema.FieldType;
+import events.schema.Schema;
 
 /**
  * The SQL expression each field is compared, matched and sorted by. Shared by the index DDL and the
@@ -24,9 +28,16 @@ final class FieldExpressions {
     static final int INDEXED_PREFIX = 200;
 
     private final boolean caseSensitive;
+    /** {@code 'simple'::regconfig}: a constant, so index and query expressions stay identical and IMMUTABLE. */
+    private final String textSearchConfig;
 
     FieldExpressions(boolean caseSensitive) {
+        this(caseSensitive, Schema.DEFAULT_TEXT_SEARCH_CONFIG);
+    }
+
+    FieldExpressions(boolean caseSensitive, String textSearchConfig) {
         this.caseSensitive = caseSensitive;
+        this.textSearchConfig = Sql.quoteLiteral(textSearchConfig) + "::regconfig";
     }
 
     boolean caseSensitive() {
@@ -107,5 +118,27 @@ final class FieldExpressions {
     /** The value side of a string comparison, folded like {@link #ordered} and {@link #searchable}. */
     String foldedValue(String placeholder) {
         return caseSensitive ? placeholder : "lower(" + placeholder + ")";
+    }
+
+    /**
+     * The entity's full-text document (api.md 11.3): each {@code search: true} field's text as a
+     * {@code tsvector}, weighted by its {@code search_weight}, concatenated in schema order. The GIN
+     * index holds exactly this expression; a missing field adds nothing.
+     */
+    String textDocument(Entity entity) {
+        return "(" + entity.searchFields().stream()
+                .map(field -> "setweight(to_tsvector(" + textSearchConfig + ", COALESCE(" + Sql.jsonText(field)
+                        + ", '')), '" + field.searchWeight() + "')")
+                .collect(Collectors.joining(" || ")) + ")";
+    }
+
+    /** The {@code search} words as a query: websearch syntax ({@code "a phrase"}, {@code or}, {@code -word}). */
+    String textQuery(String placeholder) {
+        return "websearch_to_tsquery(" + textSearchConfig + ", " + placeholder + ")";
+    }
+
+    /** Relevance of a document to a text query: {@code ts_rank}, a {@code real}. */
+    String rank(Entity entity, String textQuery) {
+        return "ts_rank(" + textDocument(entity) + ", " + textQuery + ")";
     }
 }

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import events.db.DatabaseStatus;
 import events.db.DocumentStore;
 import events.db.ListPage;
@@ -20,6 +22,7 @@ import events.schema.Schema;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.PoolMetrics;
 import io.r2dbc.postgresql.codec.Json;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Readable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -44,7 +47,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     private final PostgreSQLIndexes indexes;
     private final PostgreSQLErrors errors;
     private final PostgreSQLSchemaMigrator migrator;
-    private final PostgreSQLQueries queries;
+    private final ListStatements lists;
     private final PostgreSQLSessions sessions;
     private final JsonMapper json;
     private final StreamSlots streamSlots;
@@ -54,9 +57,9 @@ public final class PostgreSQLDocuments implements DocumentStore {
         this.pool = core.pool();
         this.statements = new Statements(pool, core.acquireTimeout(), core.maxSize());
         this.streamSlots = new StreamSlots(core.maxSize(), core.acquireTimeout());
-        FieldExpressions expressions = new FieldExpressions(caseSensitive);
+        FieldExpressions expressions = new FieldExpressions(caseSensitive, schema.textSearchConfig());
         this.indexes = new PostgreSQLIndexes(schema, expressions);
-        this.queries = new PostgreSQLQueries(expressions);
+        this.lists = new ListStatements(expressions, new PostgreSQLQueries(expressions));
         this.errors = new PostgreSQLErrors(indexes);
         this.migrator = new PostgreSQLSchemaMigrator(schema, indexes);
         // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
@@ -85,92 +88,113 @@ public final class PostgreSQLDocuments implements DocumentStore {
 
     @Override
     public Mono<ListPage> list(Entity entity, ListQuery query) {
-        return statements.withConnection(c -> Statements.query(c, pageWithTotal(entity, query), this::pageRow))
-                .collectList()
-                .flatMap(rows -> {
-                    if (!rows.isEmpty()) {
-                        return Mono.just(new ListPage(rows.stream().map(PageRow::document).toList(), rows.get(0).total()));
-                    }
-                    if (query.page().offset() == 0) {
-                        return Mono.just(new ListPage(List.of(), 0));
-                    }
-                    return pastTheEnd(entity, query); // rare: a page beyond the last one
-                })
+        Sql page = lists.page(entity, query);
+        return statements.withConnection(c -> Statements.rows(c, page, row -> pageRow(row, query))
+                        .flatMap(rows -> finish(c, entity, query, rows)))
+                .singleOrEmpty()
+                .switchIfEmpty(Mono.defer(() -> counted(entity, query)))
                 .onErrorMap(errors::translate);
     }
 
     /**
-     * One statement, so one snapshot and one round trip: the page, and its total on every row. A
-     * partial page already tells the total; only a full page pays for {@code count(*)}, which sits in
-     * the CASE's ELSE branch (an InitPlan, evaluated only when reached). No {@code count(*) OVER ()}:
-     * it would make PostgreSQL produce and sort the whole match before the LIMIT.
+     * The page from its rows (one more than the page when more follow), with the total its count mode
+     * asks for. Empty when only a {@code count(*)} can tell the total: an exact count whose page is
+     * empty past the start, or a page past the end (whose total api.md 11.1 wants exact in every
+     * counting mode).
      */
-    Sql pageWithTotal(Entity entity, ListQuery query) {
-        long offset = query.page().offset();
+    private Mono<ListPage> finish(Connection connection, Entity entity, ListQuery query, List<PageRow> rows) {
         int size = query.page().size();
-        Sql sql = new Sql().append("WITH page AS MATERIALIZED (SELECT id, data FROM ").table(entity);
-        queries.where(sql, query.filter());
-        queries.orderBy(sql, query.sort());
-        String limit = sql.placeholder(size);
-        String skip = sql.placeholder(offset);
-        sql.append(" LIMIT ").append(limit).append(" OFFSET ").append(skip).append(")")
-                .append(" SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < ").append(limit)
-                .append(" THEN ").append(skip).append(" + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM ")
-                .table(entity);
-        queries.where(sql, query.filter());
-        sql.append(") END AS total FROM page");
-        queries.orderBy(sql, query.sort()); // the CTE's order, stated again so it is guaranteed
-        return sql;
+        boolean hasMore = rows.size() > size;
+        List<PageRow> shown = hasMore ? rows.subList(0, size) : rows;
+        List<StoredDocument> documents = shown.stream().map(PageRow::document).toList();
+        List<String> lastKeys = hasMore ? shown.get(size - 1).keys() : null;
+        boolean keyset = query.after() != null;
+        long offset = keyset ? 0 : query.page().offset();
+        switch (query.count()) {
+            case NONE:
+                return Mono.just(new ListPage(documents, null, false, hasMore, lastKeys));
+            case EXACT:
+                if (!rows.isEmpty()) {
+                    return Mono.just(new ListPage(documents, rows.get(0).total(), false, hasMore, lastKeys));
+                }
+                return offset == 0 && !keyset ? Mono.just(new ListPage(documents, 0L, false, false, null)) : Mono.empty();
+            default:
+                if (!keyset && !hasMore) {
+                    // The page shows the end: the total is exact, and free.
+                    return rows.isEmpty() && offset > 0 ? Mono.empty()
+                            : Mono.just(new ListPage(documents, offset + documents.size(), false, false, null));
+                }
+                // Never below what this page has shown to exist.
+                long floor = offset + documents.size() + (hasMore ? 1 : 0);
+                return estimate(connection, entity, query)
+                        .map(estimate -> new ListPage(documents, Math.max(estimate, floor), true, hasMore, lastKeys));
+        }
     }
 
-    /** An empty page past the end: the count alone, in a snapshot with the (empty) page. */
-    private Mono<ListPage> pastTheEnd(Entity entity, ListQuery query) {
-        Sql page = pageQuery(entity, query);
-        Sql count = new Sql().append("SELECT count(*) FROM ").table(entity);
-        queries.where(count, query.filter());
-        return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.query(c, page, this::document)
-                        .collectList()
-                        .flatMap(documents -> Statements.query(c, count, row -> row.get(0, Long.class))
+    /** The planner's row estimate of the list's match (see {@link ListStatements#estimate}). */
+    private Mono<Long> estimate(Connection connection, Entity entity, ListQuery query) {
+        return Statements.query(connection, lists.estimate(entity, query), row -> row.get(0, String.class))
+                .singleOrEmpty()
+                .map(plan -> Math.round(json.readTree(plan).path(0).path("Plan").path("Plan Rows").asDouble(0)));
+    }
+
+    /** The page and an exact {@code count(*)} of the match, in one read-only snapshot. */
+    private Mono<ListPage> counted(Entity entity, ListQuery query) {
+        Sql page = lists.page(entity, query);
+        Sql count = lists.count(entity, query);
+        int size = query.page().size();
+        return statements.inTransaction(Statements.SNAPSHOT, c -> Statements.rows(c, page, row -> pageRow(row, query))
+                        .flatMap(rows -> Statements.query(c, count, row -> row.get(0, Long.class))
                                 .singleOrEmpty()
-                                .map(total -> new ListPage(documents, total))))
+                                .map(total -> {
+                                    boolean hasMore = rows.size() > size;
+                                    List<PageRow> shown = hasMore ? rows.subList(0, size) : rows;
+                                    return new ListPage(shown.stream().map(PageRow::document).toList(), total, false,
+                                            hasMore, hasMore ? shown.get(size - 1).keys() : null);
+                                })))
                 .singleOrEmpty();
     }
 
-    private PageRow pageRow(Readable row) {
-        return new PageRow(document(row), row.get("total", Long.class));
+    /** The SQL of one list page with its total (package-private for the EXPLAIN tests). */
+    Sql pageWithTotal(Entity entity, ListQuery query) {
+        return lists.page(entity, query);
     }
 
-    private record PageRow(StoredDocument document, long total) {
+    /** The SQL of the planner's estimate of a list's total (package-private for the EXPLAIN tests). */
+    Sql estimateStatement(Entity entity, ListQuery query) {
+        return lists.estimate(entity, query);
+    }
+
+    private PageRow pageRow(Readable row, ListQuery query) {
+        int keys = query.keyCount();
+        List<String> values = new ArrayList<>(keys);
+        for (int i = 0; i < keys; i++) {
+            values.add(row.get(PostgreSQLQueries.keyColumn(i), String.class));
+        }
+        return new PageRow(document(row), row.get("total", Long.class), values);
+    }
+
+    /** A row of a page statement: the document, the total (null unless counted) and its sort-key values. */
+    private record PageRow(StoredDocument document, @Nullable Long total, List<@Nullable String> keys) {
     }
 
     /**
      * Every matching row in order through a cursor ({@value #STREAM_BATCH} rows per {@code FETCH})
      * inside a read-only snapshot: memory stays constant and the client's demand paces the database.
      * Streams hold at most half the pool ({@link StreamSlots}). Cancelling (a client that goes away)
-     * rolls back and releases the connection.
+     * rolls back and releases the connection. {@code count} does not apply.
      */
     @Override
     public Flux<StoredDocument> stream(Entity entity, ListQuery query) {
-        Sql sql = select(entity, query);
-        if (query.paged()) {
-            sql.append(" LIMIT ").bind(query.page().size()).append(" OFFSET ").bind(query.page().offset());
-        }
+        Sql sql = lists.stream(entity, query);
         return streamSlots.within(slot -> statements.inTransaction(Statements.SNAPSHOT,
                         c -> Statements.cursor(c, sql, STREAM_BATCH, this::document)))
                 .onErrorMap(errors::translate);
     }
 
-    /** The SQL of one list page (package-private for the EXPLAIN tests). */
-    Sql pageQuery(Entity entity, ListQuery query) {
-        return select(entity, query).append(" LIMIT ").bind(query.page().size())
-                .append(" OFFSET ").bind(query.page().offset());
-    }
-
-    private Sql select(Entity entity, ListQuery query) {
-        Sql sql = new Sql().append("SELECT id, data FROM ").table(entity);
-        queries.where(sql, query.filter());
-        queries.orderBy(sql, query.sort());
-        return sql;
+    @Override
+    public byte[] cursorSecret() {
+        return migrator.cursorSecret();
     }
 
     @Override

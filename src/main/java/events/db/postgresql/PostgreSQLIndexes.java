@@ -21,7 +21,9 @@ import events.schema.Schema;
  *     {@code (expression DESC NULLS LAST, id)} (strings by their first 200 characters), so both sort directions (missing values last) and every
  *     equality and range filter walk an index;</li>
  * <li>each plain string: a trigram GIN index for "contains", when {@code pg_trgm} is available;</li>
- * <li>each Array[String]: a GIN index for element containment.</li>
+ * <li>each Array[String]: a GIN index for element containment;</li>
+ * <li>each entity with {@code search: true} fields: a GIN index on its weighted {@code tsvector}
+ *     ({@link FieldExpressions#textDocument}), for {@code search=}.</li>
  * </ul>
  */
 final class PostgreSQLIndexes {
@@ -62,6 +64,10 @@ final class PostgreSQLIndexes {
                     trigram.add(IndexSpec.of(entity.name(), field.name() + "_trgm", false, "gin",
                             "(" + expressions.searchable(field) + ") gin_trgm_ops"));
                 }
+            }
+            if (!entity.searchFields().isEmpty()) {
+                // The name's hash covers config, fields and weights: a changed definition replaces the index.
+                specs.add(IndexSpec.of(entity.name(), "search", false, "gin", expressions.textDocument(entity)));
             }
             byEntity.put(entity.name(), List.copyOf(specs));
             trigramByEntity.put(entity.name(), List.copyOf(trigram));

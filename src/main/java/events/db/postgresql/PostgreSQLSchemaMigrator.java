@@ -1,11 +1,14 @@
 package events.db.postgresql;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,11 @@ final class PostgreSQLSchemaMigrator {
 
     private static final Logger log = LoggerFactory.getLogger(PostgreSQLSchemaMigrator.class);
     private static final String LOCK = "SELECT pg_advisory_xact_lock(4242001)";
+    /** Secrets shared by every server process on the database. Never wiped by {@code POST /api/db/init}. */
+    static final String SECRETS_TABLE = "events_secrets";
+    private static final String SECRETS_DDL = "CREATE TABLE IF NOT EXISTS " + SECRETS_TABLE
+            + " (name TEXT COLLATE \"C\" PRIMARY KEY, secret BYTEA NOT NULL)";
+    private static final String CURSOR_SECRET = "cursor";
 
     private final Schema schema;
     private final PostgreSQLIndexes indexes;
@@ -35,6 +43,7 @@ final class PostgreSQLSchemaMigrator {
     }
 
     private volatile boolean trigramAvailable;
+    private volatile byte @Nullable [] cursorSecret;
 
     /**
      * Blocking: for start-up only. Installs {@code pg_trgm} when the role may (it is a trusted
@@ -56,6 +65,45 @@ final class PostgreSQLSchemaMigrator {
             throw new StartupException("Cannot create the tables and indexes of the schema: "
                     + PostgreSQLCore.describe(e));
         }
+        cursorSecret = loadCursorSecret(statements, timeout);
+    }
+
+    /**
+     * The key that signs list cursors: 32 random bytes, stored by whichever server process starts first
+     * on the database and read by all the others ({@code ON CONFLICT DO NOTHING}), so that every
+     * process accepts every other's cursors, across restarts too. Blocking: for start-up only.
+     */
+    private static byte[] loadCursorSecret(Statements statements, Duration timeout) {
+        byte[] candidate = new byte[32];
+        new SecureRandom().nextBytes(candidate);
+        Sql insert = new Sql().append("INSERT INTO " + SECRETS_TABLE + " (name, secret) VALUES (")
+                .bind(CURSOR_SECRET).append(", decode(").bind(HexFormat.of().formatHex(candidate))
+                .append(", 'hex')) ON CONFLICT (name) DO NOTHING");
+        Sql select = new Sql().append("SELECT encode(secret, 'hex') FROM " + SECRETS_TABLE + " WHERE name = ")
+                .bind(CURSOR_SECRET);
+        try {
+            String hex = statements.withConnection(c -> Statements.rows(c, insert, row -> 0)
+                            .thenMany(Statements.query(c, select, row -> row.get(0, String.class))))
+                    .blockLast(timeout);
+            if (hex == null) {
+                throw new StartupException("The cursor secret could not be stored");
+            }
+            return HexFormat.of().parseHex(hex);
+        } catch (RuntimeException e) {
+            if (e instanceof StartupException) {
+                throw e;
+            }
+            throw new StartupException("Cannot read the cursor secret: " + PostgreSQLCore.describe(e));
+        }
+    }
+
+    /** The cursor-signing key read at start-up. */
+    byte[] cursorSecret() {
+        byte[] secret = cursorSecret;
+        if (secret == null) {
+            throw new IllegalStateException("the schema must be migrated (at start-up) before lists are served");
+        }
+        return secret.clone();
     }
 
     /** Drops every entity table first when {@code wipe} is set (the caller provides the transaction). */
@@ -63,6 +111,7 @@ final class PostgreSQLSchemaMigrator {
         List<String> ddl = new ArrayList<>();
         ddl.add(FieldExpressions.KEY_HASH_DDL);
         ddl.addAll(PostgreSQLSessions.DDL);
+        ddl.add(SECRETS_DDL);
         if (wipe) {
             ddl.add("DELETE FROM " + PostgreSQLSessions.TABLE);
         }
