@@ -53,7 +53,9 @@ final class QueryParameters {
             String canonical = KNOWN.get(name.toLowerCase(Locale.ROOT));
             if (canonical == null) {
                 String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
-                String valid = "'; valid: " + String.join(", ", KNOWN.values());
+                // no_consistency is accepted for old clients but does nothing, so the list leaves it out.
+                String valid = "'; valid: " + String.join(",", KNOWN.values().stream()
+                        .filter(known -> !known.equals("no_consistency")).toList());
                 // Messages stay within 100 characters (api.md 3.4): the name gives way to the list.
                 int room = 100 - "Unknown parameter '".length() - valid.length();
                 String inMessage = shown.length() <= room ? shown : shown.substring(0, Math.max(0, room - 3)) + "...";

@@ -60,8 +60,8 @@ final class QueryParametersTests {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "limit=5|Unknown parameter 'limit'; valid: page, pageSize, sort, filter, full_match, view, no_consistency",
-        "sort;pageSize=1|Unknown parameter 'sort;p...'; valid: page, pageSize, sort, filter, full_match, view, no_consistency"})
+        "limit=5|Unknown parameter 'limit'; valid: page,pageSize,sort,filter,full_match,view,count,after,search",
+        "sort;pageSize=1|Unknown parameter 'sort;pag...'; valid: page,pageSize,sort,filter,full_match,view,count,after,search"})
     void namesAnUnknownParameterAndTheValidOnesWithin100Characters(String query, String message) {
         assertThatThrownBy(() -> QueryParameters.of(query))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
