@@ -40,6 +40,6 @@ public final class TestSql {
                     }));
                 }, c -> Mono.from(c.close()))
                 .collectList()
-                .block(Duration.ofSeconds(30));
+                .block(Duration.ofSeconds(120));
     }
 }
