@@ -71,18 +71,17 @@ final class Statements {
     private Mono<Connection> acquire() {
         return Mono.deferContextual(context -> {
             AcquireBudget budget = AcquireBudget.of(context);
-            Duration limit = budget == null ? acquireTimeout : budget.remaining();
-            long start = System.nanoTime();
             Mono<Connection> connection = Mono.<Connection>from(connections.create())
                     .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire));
-            if (budget != null) {
-                connection = connection
-                        .timeout(limit.isZero() ? Duration.ofMillis(1) : limit)
-                        .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
-                                "No connection within the request's acquire time", e))
-                        .doFinally(signal -> budget.spend(Duration.ofNanos(System.nanoTime() - start)));
+            if (budget == null) {
+                return connection;
             }
-            return connection;
+            Duration limit = budget.startWaiting();
+            return connection
+                    .timeout(limit.isZero() ? Duration.ofMillis(1) : limit)
+                    .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
+                            "No connection within the request's acquire time", e))
+                    .doFinally(signal -> budget.stopWaiting());
         });
     }
 
