@@ -26,11 +26,9 @@ import events.db.AcquireBudget;
 
 /**
  * Runs SQL over the pool: a connection per unit of work, released on completion, error and cancel
- * alike; transactions committed on completion and rolled back otherwise.
- *
- * <p>Callers read results to completion ({@code singleOrEmpty}, {@code collectList}) rather than
- * cancelling after the first row ({@code next}): a cancel races the release of the connection with
- * the protocol messages still in flight.
+ * alike; transactions committed on completion and rolled back, then released, otherwise. Every
+ * statement's result is read to its end even when its subscriber cancels ({@link #uncancellable}), so a
+ * client that goes away at any moment leaves the connection's protocol in step.
  */
 final class Statements {
 
