@@ -11,7 +11,8 @@
 #
 # Knobs: RUNS (3), DURATION (6 s per run and tool), CONCURRENCIES ("16 64"), STREAM_CONCURRENCIES
 # ("2", the export: every export holds a pooled connection for its whole length and the pool has 20),
-# WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), USERS (100000), PORT, DB, DB_URI, ONLY.
+# WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
+# about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY.
 #
 # What each tool reports: wrk --latency gives p50/p99 of its (coordinated-omission corrected) latency
 # histogram; pgbench's p50/p99 are computed here from its per-transaction log (-l), which costs it a
@@ -32,6 +33,7 @@ WARMUP=${WARMUP:-5}
 PORT=${PORT:-5600}
 ONLY=${ONLY:-}
 EXPORT_HEAP=${EXPORT_HEAP:-128m}
+EXPORT_DURATION=${EXPORT_DURATION:-$DURATION}
 WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
 PUT_POOL=${PUT_POOL:-10000}
 # Accounts the delete-post scenario deletes, each once (ids 10000000 + n); sized for ~3,000 deletes/s.
@@ -308,5 +310,5 @@ fi
   echo 'DECLARE events_stream NO SCROLL CURSOR FOR SELECT id, data FROM "User" ORDER BY id ASC;'
   for _ in $(seq $((USERS / 500 + 1))); do echo 'FETCH FORWARD 500 FROM events_stream;'; done
   echo 'COMMIT;'
-} | ROWS=$USERS scenario export-ndjson "\`GET /api/User\`, \`Accept: application/x-ndjson\` ($USERS documents, -Xmx$EXPORT_HEAP)" \
+} | ROWS=$USERS DURATION=$EXPORT_DURATION scenario export-ndjson "\`GET /api/User\`, \`Accept: application/x-ndjson\` ($USERS documents, -Xmx$EXPORT_HEAP)" \
   reader 1 "$STREAM_CONCURRENCIES" -H 'Accept: application/x-ndjson' "$URL/api/User"
