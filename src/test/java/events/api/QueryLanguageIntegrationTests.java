@@ -319,6 +319,16 @@ final class QueryLanguageIntegrationTests {
         assertThat(response.path("status").asString()).isEqualTo("error");
     }
 
+    /** api.md 5.5: a stream refused for want of a session is an ordinary 401 envelope, not a stream. */
+    @Test
+    void streamingWithoutASessionIsA401Envelope() {
+        JsonNode response = body(TestServers.anonymous(server).get().uri("/api/User")
+                .accept(MediaType.APPLICATION_NDJSON).exchange().expectStatus().isUnauthorized());
+        assertThat(response.path("status").asString()).isEqualTo("error");
+        assertThat(response.path("notifications").path("general").path("errors").get(0).path("type").asString())
+                .isEqualTo("unauthorized");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/api/User/x?sort=nosuch", "/api/User/x?filter=a:b", "/api/User/x?view=x(y)"})
     void singleDocumentRoutesValidateListParametersToo(String path) {
