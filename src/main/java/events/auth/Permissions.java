@@ -5,6 +5,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 import events.schema.Entity;
 import events.schema.Schema;
 import tools.jackson.core.JacksonException;
@@ -40,6 +42,18 @@ public final class Permissions {
     /** No grants at all. */
     public static Permissions none() {
         return new Permissions(Map.of());
+    }
+
+    /** Expands a role's {@code permissions} as stored (JSON text); junk grants nothing. */
+    public static Permissions expand(Schema schema, @Nullable String storedJson) {
+        if (storedJson == null) {
+            return expand(schema, (JsonNode) null);
+        }
+        try {
+            return expand(schema, JSON5.readTree(storedJson));
+        } catch (JacksonException e) {
+            return none();
+        }
     }
 
     /** Expands a role's {@code permissions} value (object, or string holding one); junk grants nothing. */

@@ -9,6 +9,8 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -52,6 +54,9 @@ public final class Sessions implements PasswordChanges {
     private final Duration maxAge;
     private final boolean enabled;
     private final SecureRandom random = new SecureRandom();
+    /** Expanded permissions by the role's stored text (see {@link #permissions(String)}). */
+    private final Map<String, Permissions> expanded = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_PERMISSIONS = 1024;
 
     public Sessions(Schema schema, DocumentStore documents, SessionStore store, PasswordHasher hasher,
                     EventsConfig.SessionSettings settings) {
@@ -121,11 +126,71 @@ public final class Sessions implements PasswordChanges {
         }
         String tokenHash = hash(token);
         return store.touch(tokenHash, idle, maxAge)
-                .switchIfEmpty(Mono.error(() -> new ApiException(new ApiError.Unauthorized(
-                        "Session unknown or expired; log in again"))))
-                .map(active -> new Access(active.login(), active.roleId(),
-                        Permissions.expand(schema, active.permissions()),
-                        new Access.Session(tokenHash, active.principalEntity(), active.principalId())));
+                .switchIfEmpty(Mono.error(Sessions::expired))
+                .map(active -> access(tokenHash, active));
+    }
+
+    /**
+     * The gate and the read of a GET of one document, in one statement: a live session (401) whose role
+     * may read {@code entity} (403), and the document {@code id} (null when there is none; the caller
+     * answers 404, after the other two).
+     */
+    public Mono<AccessAndDocument> authorizeFind(@Nullable String token, Entity entity, String id) {
+        if (!enabled) {
+            return documents.find(entity, id).map(found -> new AccessAndDocument(Access.OPEN, found))
+                    .defaultIfEmpty(new AccessAndDocument(Access.OPEN, null));
+        }
+        if (token == null || token.isEmpty()) {
+            return Mono.error(new ApiException(new ApiError.Unauthorized("No session; log in first")));
+        }
+        String tokenHash = hash(token);
+        return store.touchAndFind(tokenHash, idle, maxAge, entity, id).flatMap(found -> {
+            if (found.session() == null) {
+                return Mono.error(expired());
+            }
+            Access access = access(tokenHash, found.session());
+            if (!access.allows(entity, 'r')) {
+                return Mono.error(forbidden(entity, 'r'));
+            }
+            return Mono.just(new AccessAndDocument(access, found.document()));
+        });
+    }
+
+    /** What {@link #authorizeFind} gives: who may read, and the document, null when missing. */
+    public record AccessAndDocument(Access access, @Nullable StoredDocument document) {
+    }
+
+    private Access access(String tokenHash, SessionStore.ActiveSession active) {
+        return new Access(active.login(), active.roleId(), permissions(active.permissions()),
+                new Access.Session(tokenHash, active.principalEntity(), active.principalId()));
+    }
+
+    /**
+     * A role's permissions, expanded once per distinct stored text: every request reads the role's
+     * current text (so a change applies at once), but few distinct texts exist. Bounded: a store of
+     * many roles only refills the cache.
+     */
+    private Permissions permissions(@Nullable String stored) {
+        if (stored == null) {
+            return Permissions.expand(schema, (String) null);
+        }
+        Permissions cached = expanded.get(stored);
+        if (cached == null) {
+            if (expanded.size() >= MAX_CACHED_PERMISSIONS) {
+                expanded.clear();
+            }
+            cached = Permissions.expand(schema, stored);
+            expanded.put(stored, cached);
+        }
+        return cached;
+    }
+
+    private static ApiException expired() {
+        return new ApiException(new ApiError.Unauthorized("Session unknown or expired; log in again"));
+    }
+
+    private static ApiException forbidden(Entity entity, char operation) {
+        return new ApiException(new ApiError.Forbidden("Your role may not " + verb(operation) + " " + entity.name()));
     }
 
     /**
@@ -137,8 +202,7 @@ public final class Sessions implements PasswordChanges {
             return Mono.just(Access.OPEN);
         }
         return session(token).flatMap(access -> access.allows(entity, operation) ? Mono.just(access)
-                : Mono.error(new ApiException(new ApiError.Forbidden("Your role may not "
-                        + verb(operation) + " " + entity.name()))));
+                : Mono.error(forbidden(entity, operation)));
     }
 
     /** Ends a live session (401 when there is none). */

@@ -4,8 +4,8 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import events.schema.Entity;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Login sessions kept in the database, so every server process sees the same ones and they survive
@@ -30,6 +30,13 @@ public interface SessionStore {
      */
     Mono<ActiveSession> touch(String tokenHash, Duration idle, Duration maxAge);
 
+    /**
+     * {@link #touch} and the document {@code id} of {@code entity}, read together (one round trip for
+     * the commonest request, a GET of one document). The document is read whatever the session: the
+     * caller must not show it unless the session allows reading {@code entity}.
+     */
+    Mono<SessionAndDocument> touchAndFind(String tokenHash, Duration idle, Duration maxAge, Entity entity, String id);
+
     /** Removes a session; true when there was one (live or not). */
     Mono<Boolean> delete(String tokenHash);
 
@@ -53,8 +60,15 @@ public interface SessionStore {
     record NewSession(String principalEntity, String principalId, String login, String credential) {
     }
 
-    /** A live session, its principal's role key and the permissions that role grants now. */
+    /** What {@link #touchAndFind} found: either may be null. */
+    record SessionAndDocument(@Nullable ActiveSession session, @Nullable StoredDocument document) {
+    }
+
+    /**
+     * A live session, its principal's role key and the permissions that role grants now, as the role
+     * stores them (JSON text; null when the role is missing): parsed by the caller, once per distinct text.
+     */
     record ActiveSession(String principalEntity, String principalId, String login, @Nullable String roleId,
-                         @Nullable JsonNode permissions) {
+                         @Nullable String permissions) {
     }
 }

@@ -75,8 +75,25 @@ public final class DocumentService {
     /** One document, with the {@code view} expansions and, in {@code single} or {@code multiple} mode, checks. */
     public Mono<Outcome> get(Entity entity, String pathId, List<Expansion> view) {
         String id = Ids.fromPath(pathId);
+        return get(entity, id, view, store.find(entity, id));
+    }
+
+    /** The id a path names (api.md 3.2: lower-cased), as {@link #get(Entity, String, List, StoredDocument)} wants it. */
+    public static String idOf(String pathId) {
+        return Ids.fromPath(pathId);
+    }
+
+    /**
+     * {@link #get(Entity, String, List)} of a document already read (with the session check, in one
+     * statement); null when there is none (404).
+     */
+    public Mono<Outcome> get(Entity entity, String id, List<Expansion> view, @Nullable StoredDocument found) {
+        return get(entity, id, view, Mono.justOrEmpty(found));
+    }
+
+    private Mono<Outcome> get(Entity entity, String id, List<Expansion> view, Mono<StoredDocument> found) {
         boolean recheck = readChecks != ReadChecks.NONE;
-        return store.find(entity, id)
+        return found
                 .switchIfEmpty(Mono.error(() -> notFound(entity, id)))
                 .flatMap(document -> {
                     Notifications notifications = new Notifications();

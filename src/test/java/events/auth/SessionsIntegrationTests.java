@@ -178,6 +178,11 @@ final class SessionsIntegrationTests {
         mgr.delete().uri("/api/Event/" + event).exchange().expectStatus().isForbidden();
         mgr.get().uri("/api/Crawl").exchange().expectStatus().isForbidden();
         mgr.get().uri("/api/Auth").exchange().expectStatus().isForbidden();
+        // GET one reads the session and the document in one statement; the order of errors stays 403, then 404.
+        mgr.get().uri("/api/Auth/no-such-auth").exchange().expectStatus().isForbidden();
+        mgr.get().uri("/api/Account/" + accountId).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.data.id").isEqualTo(accountId);
+        mgr.get().uri("/api/Account/no-such-account").exchange().expectStatus().isNotFound();
         mgr.get().uri("/api/Role").exchange().expectStatus().isOk();
         post(mgr, "Role", Map.of("role", "Sneaky", "permissions", Map.of("*", "s"))).expectStatus().isForbidden();
         JsonNode forbidden = read(mgr.get().uri("/api/Crawl").exchange().expectStatus().isForbidden());
@@ -202,6 +207,11 @@ final class SessionsIntegrationTests {
         anonymous.delete().uri("/api/Account").exchange().expectStatus().isEqualTo(405);
         post(anonymous, "Account", Map.of("name", "x")).expectStatus().isUnauthorized();
         as("not-a-real-session").get().uri("/api/Account").exchange().expectStatus().isUnauthorized();
+        anonymous.get().uri("/api/Account/" + accountId).exchange().expectStatus().isUnauthorized();
+        anonymous.get().uri("/api/Account/no-such-account").exchange().expectStatus().isUnauthorized();
+        as("not-a-real-session").get().uri("/api/Account/" + accountId).exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.data").isEmpty();
+        anonymous.get().uri("/api/Account/" + accountId + "?view=bogus").exchange().expectStatus().isBadRequest();
         anonymous.get().uri("/api/metadata").exchange().expectStatus().isOk();
         anonymous.get().uri("/api/db/report").exchange().expectStatus().isOk();
     }

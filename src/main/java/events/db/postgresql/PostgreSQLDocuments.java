@@ -65,7 +65,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
         // round long decimals on the way out.
         this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-        this.sessions = new PostgreSQLSessions(schema, statements, errors, json);
+        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::document);
     }
 
     /** The session store on the same pool. */
@@ -80,7 +80,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
 
     @Override
     public Mono<StoredDocument> find(Entity entity, String id) {
-        Sql sql = new Sql().append("SELECT id, data FROM ").table(entity).append(" WHERE id = ").bind(id);
+        Sql sql = new Sql().append("SELECT " + columns("t") + " FROM ").table(entity).append(" t WHERE t.id = ").bind(id);
         return statements.withConnection(c -> Statements.query(c, sql, this::document))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
@@ -375,6 +375,11 @@ public final class PostgreSQLDocuments implements DocumentStore {
         return statements.inTransaction(Statements.READ_COMMITTED, c -> migrator.migrate(c, true))
                 .then()
                 .onErrorMap(errors::translate);
+    }
+
+    /** The columns {@link #document} maps, of the table aliased {@code alias}. */
+    static String columns(String alias) {
+        return alias + ".id, " + alias + ".data";
     }
 
     private StoredDocument document(Readable row) {

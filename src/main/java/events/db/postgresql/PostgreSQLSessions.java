@@ -4,21 +4,23 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
 import events.db.SessionStore;
+import events.db.StoredDocument;
 import events.schema.Entity;
 import events.schema.Field;
 import events.schema.Schema;
-import io.r2dbc.postgresql.codec.Json;
 import io.r2dbc.spi.Readable;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sessions in the table {@value #TABLE}. Looking a session up restarts its idle timer and reads its
@@ -50,15 +52,33 @@ public final class PostgreSQLSessions implements SessionStore {
     private final Statements statements;
     private final PostgreSQLErrors errors;
     private final Map<String, Principal> principals;
+    /** The session check's common table expressions; its bound values are $1..$4 (see {@link #touchValues}). */
+    private final String touchCtes;
+    /** Its final select of the session's principal, role key and permissions. */
+    private final String touchSelect;
     private final String touchSql;
-    private final JsonMapper json;
+    /** Per entity: the session check and a read of one document by id ($5), one statement. */
+    private final Map<String, String> touchAndFindSql = new HashMap<>();
+    private final Function<Readable, StoredDocument> documents;
 
-    PostgreSQLSessions(Schema schema, Statements statements, PostgreSQLErrors errors, JsonMapper json) {
+    /** {@code documents} maps a row holding {@link PostgreSQLDocuments#columns} (or nulls: no document). */
+    PostgreSQLSessions(Schema schema, Statements statements, PostgreSQLErrors errors,
+                       Function<Readable, StoredDocument> documents) {
         this.statements = statements;
         this.errors = errors;
-        this.json = json;
+        this.documents = documents;
         this.principals = principals(schema);
-        this.touchSql = touchSql(principals.values().stream().toList());
+        List<Principal> list = principals.values().stream().toList();
+        this.touchCtes = touchCtes(list);
+        this.touchSelect = touchSelect(list);
+        this.touchSql = touchCtes + " " + touchSelect;
+        // The session row (or nulls) next to the document (or nulls): a missing session or document
+        // still gives the one row that says so.
+        for (Entity entity : schema.entities()) {
+            touchAndFindSql.put(entity.name(), touchCtes + ", session AS (" + touchSelect + ") SELECT session.*, "
+                    + PostgreSQLDocuments.columns("d") + " FROM (SELECT 1) AS one LEFT JOIN session ON true LEFT JOIN "
+                    + Sql.table(entity.name()) + " d ON d.id = $5");
+        }
     }
 
     @Override
@@ -72,15 +92,34 @@ public final class PostgreSQLSessions implements SessionStore {
 
     @Override
     public Mono<ActiveSession> touch(String tokenHash, Duration idle, Duration maxAge) {
-        Sql sql = new Sql();
-        String text = touchSql.replace(":token", sql.placeholder(tokenHash))
-                .replace(":idle", sql.placeholder(idle.toMillis() / 1000.0))
-                .replace(":max", sql.placeholder(maxAge.toMillis() / 1000.0))
-                .replace(":slack", sql.placeholder(Math.min(idle.toMillis() / 10_000.0, MAX_TOUCH_SLACK_SECONDS)));
-        Sql statement = sql.replaceText(text);
+        Sql statement = Sql.of(touchSql, touchValues(tokenHash, idle, maxAge));
         return statements.withConnection(c -> Statements.query(c, statement, this::active))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    /** The session check and the document in one statement: one round trip for the commonest request. */
+    @Override
+    public Mono<SessionAndDocument> touchAndFind(String tokenHash, Duration idle, Duration maxAge, Entity entity,
+                                                 String id) {
+        String text = touchAndFindSql.get(entity.name());
+        if (text == null) {
+            return Mono.error(new IllegalArgumentException("Not an entity of the schema: " + entity.name()));
+        }
+        Object[] values = Arrays.copyOf(touchValues(tokenHash, idle, maxAge), 5);
+        values[4] = id;
+        Sql statement = Sql.of(text, values);
+        return statements.withConnection(c -> Statements.query(c, statement, row -> new SessionAndDocument(
+                        row.get("principal_id") == null ? null : active(row),
+                        row.get("id") == null ? null : documents.apply(row))))
+                .singleOrEmpty()
+                .onErrorMap(errors::translate);
+    }
+
+    /** $1 token hash, $2 idle seconds, $3 maximum age in seconds, $4 how stale the idle timer may get. */
+    private static Object[] touchValues(String tokenHash, Duration idle, Duration maxAge) {
+        return new Object[] {tokenHash, idle.toMillis() / 1000.0, maxAge.toMillis() / 1000.0,
+                Math.min(idle.toMillis() / 10_000.0, MAX_TOUCH_SLACK_SECONDS)};
     }
 
     @Override
@@ -147,13 +186,13 @@ public final class PostgreSQLSessions implements SessionStore {
      * permissions of that role: one statement. A session whose principal row is missing, or no longer
      * holds a password the session was made with, finds nothing.
      */
-    private static String touchSql(List<Principal> principals) {
+    private static String touchCtes(List<Principal> principals) {
         // Reading is the common case; the idle timer is written only when it is older than a tenth of
         // the idle time, so parallel requests of one session do not queue on its row lock.
         StringBuilder sql = new StringBuilder("WITH s AS (SELECT token_hash, principal_entity, principal_id, login, "
-                + "credentials, last_seen FROM " + TABLE + " WHERE token_hash = :token "
-                + "AND last_seen > now() - make_interval(secs => :idle) "
-                + "AND created_at > now() - make_interval(secs => :max)), p AS (");
+                + "credentials, last_seen FROM " + TABLE + " WHERE token_hash = $1 "
+                + "AND last_seen > now() - make_interval(secs => $2) "
+                + "AND created_at > now() - make_interval(secs => $3)), p AS (");
         if (principals.isEmpty()) {
             sql.append("SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, "
                     + "NULL::text AS role_entity, NULL::text AS role_id FROM s WHERE false");
@@ -171,8 +210,13 @@ public final class PostgreSQLSessions implements SessionStore {
                     .append(" ON ").append(principal.holds("s", alias));
         }
         sql.append("), touched AS (UPDATE " + TABLE + " t SET last_seen = now() FROM p WHERE t.token_hash = p.token_hash "
-                + "AND p.last_seen < now() - make_interval(secs => :slack)) "
-                + "SELECT p.principal_entity, p.principal_id, p.login, p.role_id, ");
+                + "AND p.last_seen < now() - make_interval(secs => $4))");
+        return sql.toString();
+    }
+
+    /** The principal, its role key and that role's permissions, from the CTEs of {@link #touchCtes}. */
+    private static String touchSelect(List<Principal> principals) {
+        StringBuilder sql = new StringBuilder("SELECT p.principal_entity, p.principal_id, p.login, p.role_id, ");
         List<String> roleEntities = principals.stream().map(Principal::roleEntity)
                 .filter(role -> role != null).distinct().toList();
         if (roleEntities.isEmpty()) {
@@ -194,10 +238,8 @@ public final class PostgreSQLSessions implements SessionStore {
     }
 
     private ActiveSession active(Readable row) {
-        Json permissions = row.get("permissions", Json.class);
         return new ActiveSession(row.get("principal_entity", String.class), row.get("principal_id", String.class),
-                row.get("login", String.class), row.get("role_id", String.class),
-                permissions == null ? null : json.readTree(permissions.asArray()));
+                row.get("login", String.class), row.get("role_id", String.class), row.get("permissions", String.class));
     }
 
     /** The SHA-256 (hex) of a password hash: what {@code credentials} hold, and what SQL computes alike. */

@@ -28,6 +28,15 @@ final class Sql {
         return this;
     }
 
+    /** Text made once (at start-up) whose placeholders {@code $1..$n} take {@code values} in order. */
+    static Sql of(String text, Object... values) {
+        Sql sql = new Sql().append(text);
+        for (Object value : values) {
+            sql.values.add(Objects.requireNonNull(value, "value must not be null"));
+        }
+        return sql;
+    }
+
     /** Appends the next {@code $n} placeholder for {@code value}. */
     Sql bind(Object value) {
         Objects.requireNonNull(value, "value must not be null (bind SQL NULL explicitly)");

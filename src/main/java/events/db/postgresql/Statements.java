@@ -75,8 +75,10 @@ final class Statements {
                 return connection;
             }
             Duration limit = budget.startWaiting();
+            // timeout(Publisher), not timeout(Duration): the latter names the time-out by walking the
+            // operator chain on every subscribe, a measurable share of a short request's CPU.
             return connection
-                    .timeout(limit.isZero() ? Duration.ofMillis(1) : limit)
+                    .timeout(Mono.delay(limit.isZero() ? Duration.ofMillis(1) : limit))
                     .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
                             "No connection within the request's acquire time", e))
                     .doFinally(signal -> budget.stopWaiting());

@@ -71,7 +71,7 @@ final class PostgreSQLSessionsIntegrationTests {
                     assertThat(active.principalId()).isEqualTo("reader");
                     assertThat(active.login()).isEqualTo("Reader");
                     assertThat(active.roleId()).isEqualTo("role-1");
-                    assertThat(active.permissions().path("Url").asString()).isEqualTo("s");
+                    assertThat(JSON.readTree(active.permissions()).path("Url").asString()).isEqualTo("s");
                 })
                 .verifyComplete();
         documents.insert(role(), "role-2", object("{\"role\": \"Two\", \"permissions\": {\"Account\": \"r\"}}"))
@@ -82,13 +82,52 @@ final class PostgreSQLSessionsIntegrationTests {
                 .as(StepVerifier::create)
                 .assertNext(active -> {
                     assertThat(active.roleId()).isEqualTo("role-2");
-                    assertThat(active.permissions().path("Account").asString()).isEqualTo("r");
+                    assertThat(JSON.readTree(active.permissions()).path("Account").asString()).isEqualTo("r");
                 })
                 .verifyComplete();
         documents.delete(role(), "role-2").block();
         sessions.touch("t-reader", IDLE, MAX_AGE)
                 .as(StepVerifier::create)
                 .assertNext(active -> assertThat(active.permissions()).as("the role is gone").isNull())
+                .verifyComplete();
+    }
+
+    @Test
+    void touchAndFindReadsTheSessionAndTheDocumentTogetherWhicheverIsMissing() {
+        principal("finder", "$2a$hash-finder", "role-1");
+        sessions.create("t-finder", new SessionStore.NewSession("Auth", "finder", "Finder", "$2a$hash-finder")).block();
+        Entity role = role();
+
+        sessions.touchAndFind("t-finder", IDLE, MAX_AGE, role, "role-1")
+                .as(StepVerifier::create)
+                .assertNext(found -> {
+                    assertThat(found.session()).isNotNull();
+                    assertThat(found.session().principalId()).isEqualTo("finder");
+                    assertThat(found.session().roleId()).isEqualTo("role-1");
+                    assertThat(JSON.readTree(found.session().permissions()).path("Url").asString()).isEqualTo("s");
+                    assertThat(found.document()).isNotNull();
+                    assertThat(found.document().id()).isEqualTo("role-1");
+                    assertThat(found.document().data().path("role").asString()).isEqualTo("One");
+                })
+                .verifyComplete();
+        sessions.touchAndFind("t-finder", IDLE, MAX_AGE, role, "no-such-role")
+                .as(StepVerifier::create)
+                .assertNext(found -> {
+                    assertThat(found.session()).as("the session, without a document").isNotNull();
+                    assertThat(found.session().principalId()).isEqualTo("finder");
+                    assertThat(found.document()).isNull();
+                })
+                .verifyComplete();
+        sessions.touchAndFind("t-unknown", IDLE, MAX_AGE, role, "role-1")
+                .as(StepVerifier::create)
+                .assertNext(found -> {
+                    assertThat(found.session()).as("no session, the document all the same").isNull();
+                    assertThat(found.document().id()).isEqualTo("role-1");
+                })
+                .verifyComplete();
+        sessions.touchAndFind("t-finder", Duration.ZERO, MAX_AGE, role, "role-1")
+                .as(StepVerifier::create)
+                .assertNext(found -> assertThat(found.session()).as("idle for longer than 0 s: expired").isNull())
                 .verifyComplete();
     }
 
