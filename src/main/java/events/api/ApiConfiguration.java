@@ -59,7 +59,7 @@ public class ApiConfiguration {
 
     @Bean
     JsonMapper eventsJsonMapper() {
-        return JsonMapper.builder().build();
+        return Envelopes.JSON;
     }
 
     @Bean
