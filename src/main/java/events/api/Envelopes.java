@@ -33,7 +33,16 @@ final class Envelopes {
     }
 
     private static Mono<ServerResponse> respond(HttpStatus status, Outcome outcome) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(success(outcome));
+        ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
+        if (outcome.etag() != null) {
+            builder.eTag(outcome.etag());
+        }
+        return builder.bodyValue(success(outcome));
+    }
+
+    /** 304 for a GET whose {@code If-None-Match} names the current version: no body (api.md 13). */
+    static Mono<ServerResponse> notModified(String etag) {
+        return ServerResponse.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
     }
 
     static ObjectNode success(Outcome outcome) {
@@ -75,10 +84,11 @@ final class Envelopes {
 
     private static ObjectNode notifications(Notifications notifications, ApiError error) {
         ObjectNode node = NODES.objectNode();
-        if (error != null) {
-            ObjectNode holder = node.putObject(error.key());
+        for (Map.Entry<String, List<ApiError.Entry>> keyed : error == null ? Map.<String, List<ApiError.Entry>>of().entrySet()
+                : error.entriesByKey().entrySet()) {
+            ObjectNode holder = node.putObject(keyed.getKey());
             ArrayNode errors = holder.putArray("errors");
-            for (ApiError.Entry entry : error.entries()) {
+            for (ApiError.Entry entry : keyed.getValue()) {
                 ObjectNode item = errors.addObject();
                 item.put("type", error.type());
                 item.put("message", entry.message());

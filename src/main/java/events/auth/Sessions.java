@@ -129,16 +129,11 @@ public final class Sessions implements PasswordChanges {
     }
 
     /**
-     * The gate of every entity route: open without a login service; otherwise a live session (401)
-     * whose role grants the operation (403).
+     * Who calls an entity route: {@link Access#OPEN} without a login service; otherwise the live session
+     * (401 without one). What the caller's role allows is the document service's gate.
      */
-    public Mono<Access> authorize(@Nullable String token, Entity entity, char operation) {
-        if (!enabled) {
-            return Mono.just(Access.OPEN);
-        }
-        return session(token).flatMap(access -> access.allows(entity, operation) ? Mono.just(access)
-                : Mono.error(new ApiException(new ApiError.Forbidden("Your role may not "
-                        + verb(operation) + " " + entity.name()))));
+    public Mono<Access> caller(@Nullable String token) {
+        return enabled ? session(token) : Mono.just(Access.OPEN);
     }
 
     /** Ends a live session (401 when there is none). */
@@ -167,6 +162,25 @@ public final class Sessions implements PasswordChanges {
                     return Mono.empty();
                 })
                 .thenReturn(stored));
+    }
+
+    @Override
+    public Mono<Void> accept(Access writer, Entity principal, String id, String hash) {
+        Access.Session session = writer.session();
+        return session != null && writer.isSessionOf(principal, id)
+                ? store.acceptCredential(session.tokenHash(), principal.name(), id, hash)
+                : Mono.empty();
+    }
+
+    @Override
+    public Mono<Void> settle(Entity principal, String id) {
+        return store.settleCredentials(principal.name(), id)
+                .doOnNext(ended -> log.debug("A new password for {} {} ended {} session(s)", principal.name(), id, ended))
+                .onErrorResume(e -> {
+                    log.warn("Could not delete the ended sessions of {} {}: {}", principal.name(), id, e.toString());
+                    return Mono.empty();
+                })
+                .then();
     }
 
     /** Periodic clean-up of expired sessions, and of those whose principal is gone or has a new password. */
@@ -213,15 +227,5 @@ public final class Sessions implements PasswordChanges {
 
     private static ApiException invalid() {
         return new ApiException(new ApiError.Unauthorized(INVALID));
-    }
-
-    private static String verb(char operation) {
-        return switch (operation) {
-            case 'c' -> "create";
-            case 'r' -> "read";
-            case 'u' -> "update";
-            case 'd' -> "delete";
-            default -> "use";
-        };
     }
 }
