@@ -11,7 +11,7 @@
 #
 # Knobs: RUNS (3), DURATION (6 s per run and tool), CONCURRENCIES ("16 64"), STREAM_CONCURRENCIES
 # ("2", the export: every export holds a pooled connection for its whole length and the pool has 20),
-# WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
+# BULK_CONCURRENCIES ("4 16", the bulk-create scenarios), WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
 # about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY.
 #
 # What each tool reports: wrk --latency gives p50/p99 of its (coordinated-omission corrected) latency
@@ -35,6 +35,7 @@ ONLY=${ONLY:-}
 EXPORT_HEAP=${EXPORT_HEAP:-128m}
 EXPORT_DURATION=${EXPORT_DURATION:-$DURATION}
 WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+BULK_CONCURRENCIES=${BULK_CONCURRENCIES:-4 16}
 PUT_POOL=${PUT_POOL:-10000}
 # Accounts the delete-post scenario deletes, each once (ids 10000000 + n); sized for ~3,000 deletes/s.
 DELETE_POOL=${DELETE_POOL:-$(( 3000 * DURATION * RUNS * $(wc -w <<< "$CONCURRENCIES") + 20000 ))}
@@ -295,6 +296,34 @@ scenario post-user '`POST /api/User` (bcrypt of the password)' writer 1 "$CONCUR
 \set n random(1000000000000000, 8999999999999999)
 WITH fk AS (SELECT array_remove(ARRAY[CASE WHEN EXISTS (SELECT 1 FROM "Account" r WHERE r.id = :acc FOR KEY SHARE) THEN NULL ELSE 'accountId' END, CASE WHEN EXISTS (SELECT 1 FROM "Role" r WHERE r.id = :role FOR KEY SHARE) THEN NULL ELSE 'roleId' END]::text[], NULL) AS missing), written AS (INSERT INTO "User" (id, data) SELECT :n, (:d1::text || :n || :d2 || :n || :d3)::jsonb FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data) SELECT fk.missing, true AS found, written.id, written.data FROM fk LEFT JOIN written ON true;
 SQL
+# Bulk create (api.md 12.1): documents/s of one POST of an array of 100 or 1000 Accounts against single
+# POSTs, at BULK_CONCURRENCIES. The twin runs the server's transaction: one INSERT ... SELECT FROM
+# jsonb_array_elements of the whole array (Account has no foreign key, so no check statement), its
+# array built in SQL with random ids.
+bulk_scenarios() {
+  local n
+  if [ -n "$ONLY" ] && ! [[ bulk =~ $ONLY ]]; then return; fi
+  if [ "$WARMUP" != 0 ]; then
+    warm -H "Cookie: sessionId=$WRITER" -s bench/post-account.lua "$URL/api/Account"
+    warm -H "Cookie: sessionId=$WRITER" -s bench/post-accounts-bulk.lua "$URL/api/Account" -- 100
+  fi
+  DEFS=(-D "data=$ACCOUNT_DOC")
+  ROWS=1 scenario bulk-single '`POST /api/Account`, one document per request' writer 1 "$BULK_CONCURRENCIES" \
+    -s bench/post-account.lua "$URL/api/Account" <<SQL
+\set id random(1000000000000000, 8999999999999999)
+$INSERT_ACCOUNT
+SQL
+  for n in 100 1000; do
+    DEFS=(-D "data=$ACCOUNT_DOC" -D "n=$n")
+    ROWS=$n scenario "bulk-$n" "\`POST /api/Account\` with an array of $n documents" writer 1 "$BULK_CONCURRENCIES" \
+      -s bench/post-accounts-bulk.lua "$URL/api/Account" -- "$n" <<'SQL'
+BEGIN;
+INSERT INTO "Account" (id, data) SELECT d.x->>'id', d.x->'data' FROM jsonb_array_elements((SELECT jsonb_agg(jsonb_build_object('id', md5(random()::text || :client_id), 'data', :data::jsonb)) FROM generate_series(1, :n))) WITH ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id, data, version;
+COMMIT;
+SQL
+  done
+}
+bulk_scenarios
 # Back to the loaded 100,000 Users for the export.
 psql -q "$DB_URI/$DB" -c "DELETE FROM \"User\" WHERE id !~ '^1[0-9]{6}\$'" -c 'VACUUM ANALYZE "User"' -c 'VACUUM ANALYZE "Account"'
 

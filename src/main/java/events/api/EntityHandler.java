@@ -8,6 +8,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import events.auth.Access;
 import events.auth.Sessions;
 import events.documents.DocumentService;
+import events.documents.EntityTags;
 import events.error.ApiError;
 import events.error.ApiException;
 import events.query.CountMode;
@@ -18,14 +19,15 @@ import events.schema.Schema;
 import reactor.core.publisher.Mono;
 
 /**
- * The five entity routes of api.md 4. Each handler parses (entity, parameters, body), calls the
- * document service and wraps the outcome in the envelope; the order of those steps is the error
- * precedence of api.md 3.5.
+ * The entity routes of api.md 4 and the atomic batch (14). Each handler parses (entity, parameters,
+ * preconditions), resolves the caller (401), calls the document service with the body still unread (the
+ * service's permission gate, 403, comes before the body's 400/415/422) and wraps the outcome in the
+ * envelope; the order of those steps is the error precedence of api.md 3.5 and 13.
  */
 final class EntityHandler {
 
     private static final List<String> LIST_METHODS = List.of("GET", "POST");
-    private static final List<String> DOCUMENT_METHODS = List.of("GET", "PUT", "DELETE");
+    private static final List<String> DOCUMENT_METHODS = List.of("GET", "PUT", "PATCH", "DELETE");
 
     private final Schema schema;
     private final DocumentService documents;
@@ -33,6 +35,7 @@ final class EntityHandler {
     private final ListQueryParser parser;
     private final NdjsonResponses ndjson;
     private final Sessions sessions;
+    private final BatchRequests batches;
 
     EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
                   Sessions sessions) {
@@ -48,66 +51,93 @@ final class EntityHandler {
         this.bodies = bodies;
         this.parser = new ListQueryParser(schema, documents.cursors(), defaultCount);
         this.ndjson = ndjson;
+        this.batches = new BatchRequests(schema);
     }
 
     Mono<ServerResponse> list(ServerRequest request) {
         return parse(request, 'r').flatMap(p -> {
             ListQuery query = parser.list(p.entity(), p.parameters());
-            return authorize(request, p.entity(), 'r').flatMap(access -> {
-                ListQuery visible = query.withView(readable(query.view(), access));
-                if (NdjsonResponses.wanted(request)) {
-                    return ndjson.stream(documents.stream(p.entity(), visible));
-                }
-                return documents.list(p.entity(), visible).flatMap(Envelopes::ok);
-            });
+            return caller(request).flatMap(access -> NdjsonResponses.wanted(request)
+                    ? documents.stream(access, p.entity(), query).flatMap(ndjson::stream)
+                    : documents.list(access, p.entity(), query).flatMap(Envelopes::ok));
         });
     }
 
-    /** The session check and the read are one statement (one round trip); the errors keep api.md 3.5's order. */
+    /**
+     * GET one: the session check and the read are one statement (one round trip), the errors keep
+     * api.md 3.5's order; {@code If-None-Match} naming the current version is a 304 without body (api.md 13).
+     */
     Mono<ServerResponse> get(ServerRequest request) {
         return parse(request, 'r').flatMap(p -> {
             List<Expansion> view = parser.single(p.entity(), p.parameters());
+            EntityTags ifNoneMatch = EntityTagHeaders.of(request, EntityTagHeaders.IF_NONE_MATCH);
             String id = DocumentService.idOf(p.id());
-            return sessions.authorizeFind(AuthHandler.token(request), p.entity(), id)
-                    .flatMap(found -> documents.get(p.entity(), id, readable(view, found.access()), found.document()));
-        }).flatMap(Envelopes::ok);
+            return sessions.callerAndFind(AuthHandler.token(request), p.entity(), id)
+                    .flatMap(found -> documents.get(found.access(), p.entity(), id, view, found.document()))
+                    .flatMap(outcome -> ifNoneMatch != null && outcome.etag() != null
+                            && ifNoneMatch.matchesWeakly(outcome.etag())
+                            ? Envelopes.notModified(outcome.etag()) : Envelopes.ok(outcome));
+        });
     }
 
+    /** POST of one document (an object) or of many (an array, api.md 12.1). */
     Mono<ServerResponse> create(ServerRequest request) {
         return parse(request, 'c')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> authorize(request, p.entity(), 'c')
-                        .then(bodies.object(request))
-                        .flatMap(body -> documents.create(p.entity(), body)))
+                .flatMap(p -> caller(request)
+                        .flatMap(access -> documents.create(access, p.entity(), bodies.node(request))))
                 .flatMap(Envelopes::created);
     }
 
     Mono<ServerResponse> replace(ServerRequest request) {
         return parse(request, 'u')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> authorize(request, p.entity(), 'u')
-                        .flatMap(access -> bodies.object(request)
-                                .flatMap(body -> documents.replace(access, p.entity(), p.id(), body))))
+                .flatMap(p -> {
+                    EntityTags ifMatch = EntityTagHeaders.of(request, EntityTagHeaders.IF_MATCH);
+                    return caller(request).flatMap(access ->
+                            documents.replace(access, p.entity(), p.id(), bodies.object(request), ifMatch));
+                })
+                .flatMap(Envelopes::ok);
+    }
+
+    /** PATCH with a JSON merge patch (api.md 13). */
+    Mono<ServerResponse> patch(ServerRequest request) {
+        return parse(request, 'u')
+                .doOnNext(p -> parser.single(p.entity(), p.parameters()))
+                .flatMap(p -> {
+                    EntityTags ifMatch = EntityTagHeaders.of(request, EntityTagHeaders.IF_MATCH);
+                    return caller(request).flatMap(access ->
+                            documents.patch(access, p.entity(), p.id(), bodies.mergePatch(request), ifMatch));
+                })
                 .flatMap(Envelopes::ok);
     }
 
     Mono<ServerResponse> delete(ServerRequest request) {
         return parse(request, 'd')
                 .doOnNext(p -> parser.single(p.entity(), p.parameters()))
-                .flatMap(p -> authorize(request, p.entity(), 'd')
-                        .then(documents.delete(p.entity(), p.id())))
+                .flatMap(p -> {
+                    EntityTags ifMatch = EntityTagHeaders.of(request, EntityTagHeaders.IF_MATCH);
+                    return caller(request).flatMap(access -> documents.delete(access, p.entity(), p.id(), ifMatch));
+                })
                 .flatMap(Envelopes::ok);
     }
 
-    private Mono<Access> authorize(ServerRequest request, Entity entity, char operation) {
-        return sessions.authorize(AuthHandler.token(request), entity, operation);
+    /** {@code POST /api/_batch} (api.md 14): the session (401), then the body, then the operations. */
+    Mono<ServerResponse> batch(ServerRequest request) {
+        return caller(request)
+                .flatMap(access -> documents.batch(access, bodies.object(request).map(batches::parse)))
+                .flatMap(Envelopes::ok);
     }
 
-    /** An expansion of an entity the role may not read keeps only {@code exists} (api.md 5.4). */
-    private static List<Expansion> readable(List<Expansion> view, Access access) {
-        return view.stream()
-                .map(e -> access.allows(e.target(), 'r') ? e : new Expansion(e.target(), List.of()))
-                .toList();
+    /** Any other method on {@code /api/_batch}. */
+    Mono<ServerResponse> batchMethodNotAllowed(ServerRequest request) {
+        return Mono.error(new ApiException(new ApiError.MethodNotAllowed("Method " + request.method()
+                + " is not allowed on _batch", List.of("POST"))));
+    }
+
+    /** The caller: the open API, or the request's live session (401 without one). */
+    private Mono<Access> caller(ServerRequest request) {
+        return sessions.caller(AuthHandler.token(request));
     }
 
     /** Any other method on an entity path: 404 for an unknown entity, else 405 with {@code Allow}. */

@@ -47,12 +47,15 @@ final class Envelopes {
      */
     private static Mono<ServerResponse> respond(HttpStatus status, Outcome outcome) {
         ObjectNode envelope = success(outcome);
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON)
-                .body((message, context) -> message.writeWith(Mono.fromSupplier(() -> {
-                    DataBuffer buffer = write(message.bufferFactory(), envelope);
-                    message.getHeaders().setContentLength(buffer.readableByteCount());
-                    return buffer;
-                })));
+        ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
+        if (outcome.etag() != null) {
+            builder.eTag(outcome.etag());
+        }
+        return builder.body((message, context) -> message.writeWith(Mono.fromSupplier(() -> {
+            DataBuffer buffer = write(message.bufferFactory(), envelope);
+            message.getHeaders().setContentLength(buffer.readableByteCount());
+            return buffer;
+        })));
     }
 
     /** {@code json} serialised into a buffer of {@code factory}; released again if serialising fails. */
@@ -65,6 +68,11 @@ final class Envelopes {
             DataBufferUtils.release(buffer);
             throw e instanceof RuntimeException runtime ? runtime : new UncheckedIOException((IOException) e);
         }
+    }
+
+    /** 304 for a GET whose {@code If-None-Match} names the current version: no body (api.md 13). */
+    static Mono<ServerResponse> notModified(String etag) {
+        return ServerResponse.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
     }
 
     static ObjectNode success(Outcome outcome) {
@@ -106,10 +114,11 @@ final class Envelopes {
 
     private static ObjectNode notifications(Notifications notifications, ApiError error) {
         ObjectNode node = NODES.objectNode();
-        if (error != null) {
-            ObjectNode holder = node.putObject(error.key());
+        for (Map.Entry<String, List<ApiError.Entry>> keyed : error == null ? Map.<String, List<ApiError.Entry>>of().entrySet()
+                : error.entriesByKey().entrySet()) {
+            ObjectNode holder = node.putObject(keyed.getKey());
             ArrayNode errors = holder.putArray("errors");
-            for (ApiError.Entry entry : error.entries()) {
+            for (ApiError.Entry entry : keyed.getValue()) {
                 ObjectNode item = errors.addObject();
                 item.put("type", error.type());
                 item.put("message", entry.message());

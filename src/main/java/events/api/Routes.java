@@ -33,10 +33,13 @@ final class Routes {
                         .GET("/db/report", admin::report)
                         .GET("/db/init", admin::initPage)
                         .POST("/db/init", admin::init)
+                        .POST("/_batch", entities::batch)
+                        .route(path("/_batch"), entities::batchMethodNotAllowed)
                         .GET("/{entity}", entities::list)
                         .POST("/{entity}", entities::create)
                         .GET("/{entity}/{id}", entities::get)
                         .PUT("/{entity}/{id}", entities::replace)
+                        .PATCH("/{entity}/{id}", entities::patch)
                         .DELETE("/{entity}/{id}", entities::delete)
                         .route(path("/{entity}").or(path("/{entity}/{id}")), entities::methodNotAllowed)
                         .route(all(), entities::notFound);

@@ -20,4 +20,17 @@ public interface PasswordChanges {
      * session is one of this principal's.
      */
     Mono<StoredDocument> around(Access writer, Entity principal, String id, String hash, Mono<StoredDocument> write);
+
+    /**
+     * The first half of {@link #around} for writes that run inside a larger transaction (a batch): lets
+     * the writer's session also hold {@code hash} before the write.
+     */
+    default Mono<Void> accept(Access writer, Entity principal, String id, String hash) {
+        return Mono.empty();
+    }
+
+    /** The second half of {@link #around}: after the transaction that wrote the password committed. */
+    default Mono<Void> settle(Entity principal, String id) {
+        return Mono.empty();
+    }
 }

@@ -131,33 +131,26 @@ public final class Sessions implements PasswordChanges {
     }
 
     /**
-     * The gate and the read of a GET of one document, in one statement: a live session (401) whose role
-     * may read {@code entity} (403), and the document {@code id} (null when there is none; the caller
-     * answers 404, after the other two).
+     * {@link #caller} and the read of a GET of one document, in one statement: the live session (401)
+     * and the document {@code id} (null when there is none). Whether the caller may read it is the
+     * document service's gate, which answers 403 before 404.
      */
-    public Mono<AccessAndDocument> authorizeFind(@Nullable String token, Entity entity, String id) {
+    public Mono<CallerAndDocument> callerAndFind(@Nullable String token, Entity entity, String id) {
         if (!enabled) {
-            return documents.find(entity, id).map(found -> new AccessAndDocument(Access.OPEN, found))
-                    .defaultIfEmpty(new AccessAndDocument(Access.OPEN, null));
+            return documents.find(entity, id).map(found -> new CallerAndDocument(Access.OPEN, found))
+                    .defaultIfEmpty(new CallerAndDocument(Access.OPEN, null));
         }
         if (token == null || token.isEmpty()) {
             return Mono.error(new ApiException(new ApiError.Unauthorized("No session; log in first")));
         }
         String tokenHash = hash(token);
-        return store.touchAndFind(tokenHash, idle, maxAge, entity, id).flatMap(found -> {
-            if (found.session() == null) {
-                return Mono.error(expired());
-            }
-            Access access = access(tokenHash, found.session());
-            if (!access.allows(entity, 'r')) {
-                return Mono.error(forbidden(entity, 'r'));
-            }
-            return Mono.just(new AccessAndDocument(access, found.document()));
-        });
+        return store.touchAndFind(tokenHash, idle, maxAge, entity, id).flatMap(found -> found.session() == null
+                ? Mono.error(expired())
+                : Mono.just(new CallerAndDocument(access(tokenHash, found.session()), found.document())));
     }
 
-    /** What {@link #authorizeFind} gives: who may read, and the document, null when missing. */
-    public record AccessAndDocument(Access access, @Nullable StoredDocument document) {
+    /** What {@link #callerAndFind} gives: who calls, and the document, null when missing. */
+    public record CallerAndDocument(Access access, @Nullable StoredDocument document) {
     }
 
     private Access access(String tokenHash, SessionStore.ActiveSession active) {
@@ -189,20 +182,13 @@ public final class Sessions implements PasswordChanges {
         return new ApiException(new ApiError.Unauthorized("Session unknown or expired; log in again"));
     }
 
-    private static ApiException forbidden(Entity entity, char operation) {
-        return new ApiException(new ApiError.Forbidden("Your role may not " + verb(operation) + " " + entity.name()));
-    }
 
     /**
-     * The gate of every entity route: open without a login service; otherwise a live session (401)
-     * whose role grants the operation (403).
+     * Who calls an entity route: {@link Access#OPEN} without a login service; otherwise the live session
+     * (401 without one). What the caller's role allows is the document service's gate.
      */
-    public Mono<Access> authorize(@Nullable String token, Entity entity, char operation) {
-        if (!enabled) {
-            return Mono.just(Access.OPEN);
-        }
-        return session(token).flatMap(access -> access.allows(entity, operation) ? Mono.just(access)
-                : Mono.error(forbidden(entity, operation)));
+    public Mono<Access> caller(@Nullable String token) {
+        return enabled ? session(token) : Mono.just(Access.OPEN);
     }
 
     /** Ends a live session (401 when there is none). */
@@ -231,6 +217,25 @@ public final class Sessions implements PasswordChanges {
                     return Mono.empty();
                 })
                 .thenReturn(stored));
+    }
+
+    @Override
+    public Mono<Void> accept(Access writer, Entity principal, String id, String hash) {
+        Access.Session session = writer.session();
+        return session != null && writer.isSessionOf(principal, id)
+                ? store.acceptCredential(session.tokenHash(), principal.name(), id, hash)
+                : Mono.empty();
+    }
+
+    @Override
+    public Mono<Void> settle(Entity principal, String id) {
+        return store.settleCredentials(principal.name(), id)
+                .doOnNext(ended -> log.debug("A new password for {} {} ended {} session(s)", principal.name(), id, ended))
+                .onErrorResume(e -> {
+                    log.warn("Could not delete the ended sessions of {} {}: {}", principal.name(), id, e.toString());
+                    return Mono.empty();
+                })
+                .then();
     }
 
     /** Periodic clean-up of expired sessions, and of those whose principal is gone or has a new password. */
@@ -277,15 +282,5 @@ public final class Sessions implements PasswordChanges {
 
     private static ApiException invalid() {
         return new ApiException(new ApiError.Unauthorized(INVALID));
-    }
-
-    private static String verb(char operation) {
-        return switch (operation) {
-            case 'c' -> "create";
-            case 'r' -> "read";
-            case 'u' -> "update";
-            case 'd' -> "delete";
-            default -> "use";
-        };
     }
 }

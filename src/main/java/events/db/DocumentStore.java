@@ -2,6 +2,9 @@ package events.db;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Function;
+
+import org.reactivestreams.Publisher;
 
 import events.query.ListQuery;
 import events.schema.Entity;
@@ -15,7 +18,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public interface DocumentStore {
 
-    /** The stored document, or empty when there is none. */
+    /** The stored document with its version, or empty when there is none. */
     Mono<StoredDocument> find(Entity entity, String id);
 
     /** The documents among {@code ids} that exist, in no particular order: one query for any count. */
@@ -44,6 +47,12 @@ public interface DocumentStore {
 
     /** Deletes a document and returns it, or empty when there was none. */
     Mono<StoredDocument> delete(Entity entity, String id);
+
+    /**
+     * Runs {@code work} as one unit of work: one connection, one transaction, committed when the work
+     * completes; rolled back when it fails or is cancelled, and only then is the connection released.
+     */
+    <T> Flux<T> inTransaction(Function<UnitOfWork, Publisher<T>> work);
 
     /** Counts, versions, indexes and pool state for the report. */
     Mono<DatabaseStatus> status();

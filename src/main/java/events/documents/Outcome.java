@@ -7,14 +7,21 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
- * What the service answers: {@code data} (a document, {@code {}} or a list), the warnings, and for
- * lists the pagination.
+ * What the service answers: {@code data} (a document, {@code {}} or a list), the warnings, for lists the
+ * pagination, and for a single stored document its version as a strong entity tag ({@code "17"},
+ * quotes included; api.md 13).
  */
-public record Outcome(JsonNode data, Notifications notifications, @Nullable Pagination pagination) {
+public record Outcome(JsonNode data, Notifications notifications, @Nullable Pagination pagination,
+                      @Nullable String etag) {
 
     public Outcome {
         Objects.requireNonNull(data, "data must not be null");
         Objects.requireNonNull(notifications, "notifications must not be null");
+    }
+
+    /** An answer without entity tag. */
+    public Outcome(JsonNode data, Notifications notifications, @Nullable Pagination pagination) {
+        this(data, notifications, pagination, null);
     }
 
     /**

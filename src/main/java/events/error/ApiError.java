@@ -1,6 +1,9 @@
 package events.error;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
@@ -23,6 +26,11 @@ public sealed interface ApiError {
 
     /** The error entries to render under {@link #key()}. */
     List<Entry> entries();
+
+    /** Every key with its entries: one key, except for {@link Several}. */
+    default Map<String, List<Entry>> entriesByKey() {
+        return Map.of(key(), entries());
+    }
 
     /** One rendered error entry: {@code field} and {@code value} are omitted when null. */
     record Entry(String message, @Nullable String field, @Nullable Object value) {
@@ -80,6 +88,54 @@ public sealed interface ApiError {
         public List<Entry> entries() { return List.of(new Entry(message, field, value)); }
     }
 
+    /** 412: {@code If-Match} names no version the document has (api.md 13). */
+    record PreconditionFailed(String key, String message) implements ApiError {
+        public int status() { return 412; }
+        public String type() { return "precondition_failed"; }
+        public List<Entry> entries() { return List.of(new Entry(message, null, null)); }
+    }
+
+    /**
+     * One failure found in several documents of a request (a bulk create, api.md 12.1), or one
+     * operation's failure under its position (a batch, 14): each error under its own key. The status and
+     * type are the first error's; the others are of the same kind.
+     */
+    record Several(List<ApiError> errors) implements ApiError {
+        public Several {
+            errors = List.copyOf(errors);
+            if (errors.isEmpty()) {
+                throw new IllegalArgumentException("errors must not be empty");
+            }
+        }
+        public int status() { return errors.get(0).status(); }
+        public String type() { return errors.get(0).type(); }
+        public String key() { return errors.get(0).key(); }
+        public List<Entry> entries() { return errors.get(0).entries(); }
+        @Override
+        public Map<String, List<Entry>> entriesByKey() {
+            Map<String, List<Entry>> byKey = new LinkedHashMap<>();
+            for (ApiError error : errors) {
+                byKey.computeIfAbsent(error.key(), k -> new java.util.ArrayList<>()).addAll(error.entries());
+            }
+            return Collections.unmodifiableMap(byKey);
+        }
+    }
+
+    /** Another error under another key: a batch operation's failure under its position ({@code "[2]"}). */
+    record Keyed(String key, ApiError error) implements ApiError {
+        public Keyed {
+            Objects.requireNonNull(key, "key must not be null");
+            Objects.requireNonNull(error, "error must not be null");
+        }
+        public int status() { return error.status(); }
+        public String type() { return error.type(); }
+        public List<Entry> entries() {
+            List<Entry> entries = new java.util.ArrayList<>();
+            error.entriesByKey().values().forEach(entries::addAll);
+            return List.copyOf(entries);
+        }
+    }
+
     /** 413: the body is over the limit. */
     record PayloadTooLarge(long limitBytes) implements ApiError {
         public int status() { return 413; }
@@ -91,12 +147,15 @@ public sealed interface ApiError {
     }
 
     /** 415: a body that is not JSON, not UTF-8, or whose {@code Content-Type} does not parse. */
-    record UnsupportedMediaType(String contentType) implements ApiError {
+    record UnsupportedMediaType(String contentType, String message) implements ApiError {
+        public UnsupportedMediaType(String contentType) {
+            this(contentType, "Body must be UTF-8 application/json, not " + contentType);
+        }
         public int status() { return 415; }
         public String type() { return "unsupported_media_type"; }
         public String key() { return GENERAL; }
         public List<Entry> entries() {
-            return List.of(new Entry("Body must be UTF-8 application/json, not " + contentType, null, null));
+            return List.of(new Entry(message, null, null));
         }
     }
 

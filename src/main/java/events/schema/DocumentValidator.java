@@ -79,6 +79,42 @@ public final class DocumentValidator {
         return new Result(data, errors, ignored);
     }
 
+    /**
+     * Checks the members of a JSON merge patch on their own (api.md 13), before the stored document is
+     * read: each schema field it sets is checked as on create, and {@code null} on a required field (one
+     * the server does not fill) is a {@code required} failure. The result's data holds the checked
+     * members in their stored form; JSON fields keep their {@code null}s, which remove keys when merged.
+     * {@code id} is ignored silently, like a foreign key's expansion.
+     */
+    public Result validatePatch(Entity entity, ObjectNode patch) {
+        ObjectNode data = NODES.objectNode();
+        List<ApiError.Entry> errors = new ArrayList<>();
+        List<String> ignored = new ArrayList<>();
+        Set<String> expansions = entity.foreignKeys().stream()
+                .map(f -> f.name().substring(0, f.name().length() - 2))
+                .collect(Collectors.toSet());
+        Set<String> known = entity.fields().stream().map(Field::name).collect(Collectors.toSet());
+        for (String key : patch.propertyNames()) {
+            if (!key.equals("id") && !known.contains(key) && !expansions.contains(key)) {
+                ignored.add(key);
+            }
+        }
+        for (Field field : entity.fields()) {
+            JsonNode value = patch.get(field.name());
+            if (value == null) {
+                continue;
+            }
+            if (value.isNull()) {
+                if (field.required() && !field.autoGenerate() && !field.autoUpdate()) {
+                    errors.add(new ApiError.Entry(field.name() + " is required", field.name(), null));
+                }
+                continue;
+            }
+            check(field, value, data, errors);
+        }
+        return new Result(data, errors, ignored);
+    }
+
     private static void check(Field field, JsonNode value, ObjectNode data, List<ApiError.Entry> errors) {
         String name = field.name();
         ApiError.Entry unstorable = unstorable(field, value);

@@ -65,6 +65,9 @@ public final class SchemaLoader {
             if (name.equalsIgnoreCase("events_secrets")) {
                 throw new SchemaException("entity '" + name + "': the name is reserved for the server's secrets");
             }
+            if (name.equalsIgnoreCase("events_versions")) {
+                throw new SchemaException("entity '" + name + "': the name is reserved for the version sequence");
+            }
             if (entityNames.put(name.toLowerCase(Locale.ROOT), name) != null) {
                 throw new SchemaException("entity '" + name + "' is declared twice (names are case-insensitive)");
             }

@@ -277,6 +277,33 @@ final class SessionsIntegrationTests {
                 .header("Access-Control-Request-Method", "POST").exchange().expectStatus().isForbidden();
     }
 
+    /** PATCH, bulk create and batches pass the same gate as the single routes (api.md 9.2, 13, 14). */
+    @Test
+    void patchBulkAndBatchAreGatedLikeTheSingleRoutes() {
+        WebTestClient anonymous = TestServers.anonymous(server);
+        anonymous.patch().uri("/api/Account/" + accountId).contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
+                .exchange().expectStatus().isUnauthorized();
+        post(anonymous, "Account", List.of(Map.of("name", "Anonymous bulk"))).expectStatus().isUnauthorized();
+        post(anonymous, "_batch", Map.of("operations", List.of())).expectStatus().isUnauthorized();
+
+        WebTestClient mgr = as(cookie("Mgr", "manager-pass")); // Account: r only
+        JsonNode patched = read(mgr.patch().uri("/api/Account/" + accountId)
+                .contentType(MediaType.parseMediaType("application/json-patch+json")).bodyValue("[]").exchange()
+                .expectStatus().isForbidden());
+        assertThat(patched.path("notifications").path("general").path("errors").path(0).path("type").asString())
+                .as("403 comes before the body's 415").isEqualTo("forbidden");
+        post(mgr, "Account", List.of(Map.of("name", "Forbidden bulk"))).expectStatus().isForbidden();
+        String event = "gated-" + System.nanoTime();
+        JsonNode batch = read(post(mgr, "_batch", Map.of("operations", List.of(
+                Map.of("method", "POST", "entity", "Url", "body", Map.of("id", event, "url", "https://example.com/x")),
+                Map.of("method", "PATCH", "entity", "Account", "id", accountId, "body", Map.of("name", "Renamed by mgr")))))
+                .expectStatus().isForbidden());
+        assertThat(batch.path("notifications").path("[1]").path("errors").path(0).path("type").asString())
+                .isEqualTo("forbidden");
+        mgr.get().uri("/api/Url/" + event).exchange().expectStatus().isNotFound();
+        read(mgr.get().uri("/api/Account/" + accountId).exchange().expectStatus().isOk());
+    }
+
     /** The administrator, logged in afresh: sessions here idle out after 3 s. */
     private static WebTestClient admin() {
         TestServers.forget(server);

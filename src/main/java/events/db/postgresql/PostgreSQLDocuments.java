@@ -6,6 +6,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+
+import org.reactivestreams.Publisher;
 
 import org.jspecify.annotations.Nullable;
 
@@ -13,6 +16,7 @@ import events.db.DatabaseStatus;
 import events.db.DocumentStore;
 import events.db.ListPage;
 import events.db.StoredDocument;
+import events.db.UnitOfWork;
 import events.error.ApiError;
 import events.error.ApiException;
 import events.query.ListQuery;
@@ -51,6 +55,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     private final PostgreSQLSessions sessions;
     private final JsonMapper json;
     private final StreamSlots streamSlots;
+    private final BulkInserts bulk;
 
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
@@ -65,7 +70,8 @@ public final class PostgreSQLDocuments implements DocumentStore {
         // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
         // round long decimals on the way out.
         this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::document);
+        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned);
+        this.bulk = new BulkInserts(this, expressions, errors);
     }
 
     /** The session store on the same pool. */
@@ -81,9 +87,58 @@ public final class PostgreSQLDocuments implements DocumentStore {
     @Override
     public Mono<StoredDocument> find(Entity entity, String id) {
         Sql sql = new Sql().append("SELECT " + columns("t") + " FROM ").table(entity).append(" t WHERE t.id = ").bind(id);
-        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+        return statements.withConnection(c -> Statements.query(c, sql, this::versioned))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    @Override
+    public <T> Flux<T> inTransaction(Function<UnitOfWork, Publisher<T>> work) {
+        return statements.inTransaction(Statements.READ_COMMITTED, c -> work.apply(new Transaction(c)))
+                .onErrorMap(errors::translate);
+    }
+
+    /** The writes of one unit of work, all on its connection. */
+    private final class Transaction implements UnitOfWork {
+
+        private final Connection connection;
+
+        Transaction(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public Mono<StoredDocument> lock(Entity entity, String id) {
+            Sql sql = new Sql().append("SELECT id, data, version FROM ").table(entity).append(" WHERE id = ").bind(id)
+                    .append(" FOR UPDATE");
+            return Statements.query(connection, sql, PostgreSQLDocuments.this::versioned)
+                    .singleOrEmpty()
+                    .onErrorMap(errors::translate);
+        }
+
+        @Override
+        public Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data) {
+            return Mono.defer(() -> runWrite(connection, entity, id, data, insertStatement(entity, id, data),
+                    references(entity, data)));
+        }
+
+        @Override
+        public Mono<List<StoredDocument>> insertAll(Entity entity, List<NewDocument> documents, List<String> keys) {
+            return bulk.insertAll(connection, entity, documents, keys);
+        }
+
+        @Override
+        public Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep) {
+            return Mono.defer(() -> runWrite(connection, entity, id, data, replaceStatement(entity, id, data, keep),
+                    references(entity, data)));
+        }
+
+        @Override
+        public Mono<StoredDocument> delete(Entity entity, String id) {
+            return Statements.query(connection, deleteStatement(entity, id), PostgreSQLDocuments.this::versioned)
+                    .singleOrEmpty()
+                    .onErrorMap(errors::translate);
+        }
     }
 
     @Override
@@ -215,36 +270,54 @@ public final class PostgreSQLDocuments implements DocumentStore {
      */
     @Override
     public Mono<StoredDocument> insert(Entity entity, String id, ObjectNode data) {
-        Sql sql = new Sql();
+        Sql sql = insertStatement(entity, id, data);
         List<Reference> references = references(entity, data);
-        foreignKeyCheck(sql, references);
+        return statements.withConnection(c -> runWrite(c, entity, id, data, sql, references)).singleOrEmpty();
+    }
+
+    /**
+     * One statement: the foreign keys are checked (locking the referenced rows {@code FOR KEY SHARE},
+     * so they cannot be deleted under us) and the row is inserted only when none is missing. Its version
+     * comes from the column's default, the next value of the global version sequence.
+     */
+    private Sql insertStatement(Entity entity, String id, ObjectNode data) {
+        Sql sql = new Sql();
+        foreignKeyCheck(sql, references(entity, data));
         sql.append(", written AS (INSERT INTO ").table(entity).append(" (id, data) SELECT ").bind(id)
-                .append(", ").bind(jsonb(data)).append(" FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data)")
-                .append(" SELECT fk.missing, true AS found, written.id, written.data FROM fk LEFT JOIN written ON true");
-        return write(entity, id, data, sql, references);
+                .append(", ").bind(jsonb(data)).append(" FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data, version)")
+                .append(" SELECT fk.missing, true AS found, written.id, written.data, written.version FROM fk LEFT JOIN written ON true");
+        return sql;
     }
 
     @Override
     public Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep) {
-        Sql sql = new Sql();
+        Sql sql = replaceStatement(entity, id, data, keep);
         List<Reference> references = references(entity, data);
-        foreignKeyCheck(sql, references);
+        return statements.withConnection(c -> runWrite(c, entity, id, data, sql, references)).singleOrEmpty();
+    }
+
+    /** Like {@link #insertStatement}; the kept fields come from the stored row, and the version is a new one. */
+    private Sql replaceStatement(Entity entity, String id, ObjectNode data, List<String> keep) {
+        Sql sql = new Sql();
+        foreignKeyCheck(sql, references(entity, data));
         // The kept fields (autoGenerate, omitted secrets) come from the stored row, in the same statement.
         sql.append(", written AS (UPDATE ").table(entity).append(" AS t SET data = ").bind(jsonb(data))
                 .append("::jsonb || COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(t.data) AS e "
                         + "WHERE e.key = ANY(").bind(keep.toArray(String[]::new)).append(")), '{}'::jsonb)")
+                .append(", version = nextval('" + PostgreSQLSchemaMigrator.VERSIONS + "')")
                 .append(" FROM fk WHERE t.id = ").bind(id)
-                .append(" AND cardinality(fk.missing) = 0 RETURNING t.id, t.data)")
+                .append(" AND cardinality(fk.missing) = 0 RETURNING t.id, t.data, t.version)")
                 .append(" SELECT fk.missing, EXISTS (SELECT 1 FROM ").table(entity).append(" WHERE id = ").bind(id)
-                .append(") AS found, written.id, written.data FROM fk LEFT JOIN written ON true");
-        return write(entity, id, data, sql, references);
+                .append(") AS found, written.id, written.data, written.version FROM fk LEFT JOIN written ON true");
+        return sql;
     }
 
     /** Runs a checked write: empty when the target row does not exist, 422 for missing references. */
-    private Mono<StoredDocument> write(Entity entity, String id, ObjectNode data, Sql sql, List<Reference> references) {
-        return statements.withConnection(c -> Statements.query(c, sql, row -> new WriteRow(
+    private Mono<StoredDocument> runWrite(Connection connection, Entity entity, String id, ObjectNode data, Sql sql,
+                                          List<Reference> references) {
+        return Statements.query(connection, sql, row -> new WriteRow(
                         row.get("missing", String[].class), Boolean.TRUE.equals(row.get("found", Boolean.class)),
-                        row.get("id", String.class) == null ? null : document(row))))
+                        row.get("id", String.class) == null ? null : versioned(row)))
                 .singleOrEmpty()
                 .flatMap(result -> {
                     if (!result.found()) {
@@ -270,7 +343,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         sql.append("]::text[], NULL) AS missing)");
     }
 
-    private static List<Reference> references(Entity entity, ObjectNode data) {
+    static List<Reference> references(Entity entity, ObjectNode data) {
         List<Reference> references = new ArrayList<>();
         for (Field field : entity.foreignKeys()) {
             JsonNode value = data.get(field.name());
@@ -281,7 +354,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         return references;
     }
 
-    private static ApiException missingReferences(String id, List<Reference> references, List<String> missing) {
+    static ApiException missingReferences(String id, List<Reference> references, List<String> missing) {
         List<ApiError.Entry> entries = new ArrayList<>();
         for (Reference reference : references) {
             if (missing.contains(reference.field().name())) {
@@ -294,7 +367,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     }
 
     /** A foreign-key value to check: {@code field} of this entity names document {@code id} of {@code target}. */
-    private record Reference(Field field, String target, String id) {
+    record Reference(Field field, String target, String id) {
     }
 
     private record WriteRow(String[] missing, boolean found, StoredDocument document) {
@@ -302,11 +375,15 @@ public final class PostgreSQLDocuments implements DocumentStore {
 
     @Override
     public Mono<StoredDocument> delete(Entity entity, String id) {
-        Sql sql = new Sql().append("DELETE FROM ").table(entity).append(" WHERE id = ").bind(id)
-                .append(" RETURNING id, data");
-        return statements.withConnection(c -> Statements.query(c, sql, this::document))
+        Sql sql = deleteStatement(entity, id);
+        return statements.withConnection(c -> Statements.query(c, sql, this::versioned))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    private static Sql deleteStatement(Entity entity, String id) {
+        return new Sql().append("DELETE FROM ").table(entity).append(" WHERE id = ").bind(id)
+                .append(" RETURNING id, data, version");
     }
 
     @Override
@@ -377,18 +454,25 @@ public final class PostgreSQLDocuments implements DocumentStore {
                 .onErrorMap(errors::translate);
     }
 
-    /** The columns {@link #document} maps, of the table aliased {@code alias}. */
+    /** The columns {@link #versioned} maps, of the table aliased {@code alias}. */
     static String columns(String alias) {
-        return alias + ".id, " + alias + ".data";
+        return alias + ".id, " + alias + ".data, " + alias + ".version";
     }
 
-    private StoredDocument document(Readable row) {
+    StoredDocument document(Readable row) {
         String id = row.get("id", String.class);
         Json data = row.get("data", Json.class);
         return new StoredDocument(id, (ObjectNode) json.readTree(data.asArray()));
     }
 
-    private Json jsonb(ObjectNode data) {
+    /** A row with its {@code version} column (single-document reads and every write). */
+    StoredDocument versioned(Readable row) {
+        StoredDocument document = document(row);
+        Long version = row.get("version", Long.class);
+        return new StoredDocument(document.id(), document.data(), version == null ? StoredDocument.UNVERSIONED : version);
+    }
+
+    Json jsonb(JsonNode data) {
         return Json.of(json.writeValueAsBytes(data));
     }
 }

@@ -111,7 +111,7 @@ final class PostgreSQLErrors {
         return null;
     }
 
-    private static ApiError duplicate(Entity.UniqueKey key, String id, @Nullable ObjectNode data) {
+    static ApiError duplicate(Entity.UniqueKey key, String id, @Nullable ObjectNode data) {
         String fields = key.fields().stream().map(Field::name).collect(Collectors.joining(", "));
         String values = key.fields().stream().map(f -> value(f, data)).collect(Collectors.joining(", "));
         String message = key.fields().size() == 1

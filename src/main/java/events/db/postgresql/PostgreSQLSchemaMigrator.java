@@ -33,6 +33,14 @@ final class PostgreSQLSchemaMigrator {
     private static final String SECRETS_DDL = "CREATE TABLE IF NOT EXISTS " + SECRETS_TABLE
             + " (name TEXT COLLATE \"C\" PRIMARY KEY, secret BYTEA NOT NULL)";
     private static final String CURSOR_SECRET = "cursor";
+    /**
+     * Every document's version (api.md 13) is drawn from this one sequence: it changes on every write and,
+     * since the sequence only moves forward and is never dropped (not by {@code POST /api/db/init}
+     * either), never repeats for an id, across a delete and re-create too.
+     */
+    static final String VERSIONS = "events_versions";
+    private static final String VERSIONS_DDL = "CREATE SEQUENCE IF NOT EXISTS " + VERSIONS;
+    private static final String VERSION_COLUMN = "version BIGINT NOT NULL DEFAULT nextval('" + VERSIONS + "')";
 
     private final Schema schema;
     private final PostgreSQLIndexes indexes;
@@ -112,6 +120,7 @@ final class PostgreSQLSchemaMigrator {
         ddl.add(FieldExpressions.KEY_HASH_DDL);
         ddl.addAll(PostgreSQLSessions.DDL);
         ddl.add(SECRETS_DDL);
+        ddl.add(VERSIONS_DDL);
         if (wipe) {
             ddl.add("DELETE FROM " + PostgreSQLSessions.TABLE);
         }
@@ -120,13 +129,32 @@ final class PostgreSQLSchemaMigrator {
                 ddl.add("DROP TABLE IF EXISTS " + Sql.table(entity.name()));
             }
             ddl.add("CREATE TABLE IF NOT EXISTS " + Sql.table(entity.name())
-                    + " (id TEXT COLLATE \"C\" PRIMARY KEY, data JSONB NOT NULL)");
+                    + " (id TEXT COLLATE \"C\" PRIMARY KEY, data JSONB NOT NULL, " + VERSION_COLUMN + ")");
             indexes.of(entity, trigramAvailable).forEach(spec -> ddl.add(spec.createSql()));
         }
         return Statements.update(connection, LOCK)
                 .thenMany(Flux.fromIterable(ddl).concatMap(sql -> Statements.update(connection, sql)))
+                .thenMany(addVersions(connection))
                 .thenMany(Flux.fromIterable(schema.entities()).concatMap(entity -> dropStale(connection, entity)))
                 .then();
+    }
+
+    /**
+     * Tables made before versions existed get the column; the volatile default gives each existing row
+     * a distinct version from the sequence (a one-time rewrite of the table).
+     */
+    private Flux<Long> addVersions(Connection connection) {
+        Sql sql = new Sql().append("SELECT table_name::text FROM information_schema.columns "
+                + "WHERE table_schema = current_schema() AND column_name = 'version'");
+        return Statements.query(connection, sql, row -> row.get(0, String.class))
+                .collect(Collectors.toSet())
+                .flatMapMany(versioned -> Flux.fromIterable(schema.entities())
+                        .filter(entity -> !versioned.contains(entity.name()))
+                        .concatMap(entity -> {
+                            log.info("Adding the version column to {}", entity.name());
+                            return Statements.update(connection, "ALTER TABLE " + Sql.table(entity.name())
+                                    + " ADD COLUMN IF NOT EXISTS " + VERSION_COLUMN);
+                        }));
     }
 
     /** Drops indexes this server made earlier that the schema no longer asks for. */

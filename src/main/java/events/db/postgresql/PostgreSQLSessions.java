@@ -61,7 +61,7 @@ public final class PostgreSQLSessions implements SessionStore {
     private final Map<String, String> touchAndFindSql = new HashMap<>();
     private final Function<Readable, StoredDocument> documents;
 
-    /** {@code documents} maps a row holding {@link PostgreSQLDocuments#columns} (or nulls: no document). */
+    /** {@code documents} maps a row holding {@link PostgreSQLDocuments#columns}. */
     PostgreSQLSessions(Schema schema, Statements statements, PostgreSQLErrors errors,
                        Function<Readable, StoredDocument> documents) {
         this.statements = statements;

@@ -108,6 +108,7 @@ final class PostgreSQLSessionsIntegrationTests {
                     assertThat(found.document()).isNotNull();
                     assertThat(found.document().id()).isEqualTo("role-1");
                     assertThat(found.document().data().path("role").asString()).isEqualTo("One");
+                    assertThat(found.document().version()).as("the version, for the ETag").isPositive();
                 })
                 .verifyComplete();
         sessions.touchAndFind("t-finder", IDLE, MAX_AGE, role, "no-such-role")

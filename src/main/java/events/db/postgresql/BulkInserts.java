@@ -1,0 +1,222 @@
+package events.db.postgresql;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import events.db.StoredDocument;
+import events.db.UnitOfWork.NewDocument;
+import events.error.ApiError;
+import events.error.ApiException;
+import events.schema.Entity;
+import events.schema.Field;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Readable;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Bulk create (api.md 12.1) with set-based SQL, inside the caller's transaction: one statement checks
+ * every foreign key of the batch, one inserts every row. The whole batch travels as one JSONB array
+ * parameter ({@code jsonb_array_elements}), so a batch of any size is one prepared statement.
+ *
+ * <p>The insert says {@code ON CONFLICT DO NOTHING}: a document that collides with a stored one, or with
+ * an earlier one of the same batch, is skipped instead of aborting the statement, so the server can
+ * still ask which key each skipped document collides on (one more statement, only on that failure path)
+ * and report every one of them under its position before the transaction is rolled back.
+ */
+final class BulkInserts {
+
+    private final PostgreSQLDocuments documents;
+    private final FieldExpressions expressions;
+    private final PostgreSQLErrors errors;
+
+    BulkInserts(PostgreSQLDocuments documents, FieldExpressions expressions, PostgreSQLErrors errors) {
+        this.documents = documents;
+        this.expressions = expressions;
+        this.errors = errors;
+    }
+
+    Mono<List<StoredDocument>> insertAll(Connection connection, Entity entity, List<NewDocument> batch,
+                                         List<String> keys) {
+        return Mono.defer(() -> {
+            ApiException duplicateIds = duplicateIds(batch, keys);
+            return missingReferences(connection, entity, batch, keys)
+                    .then(duplicateIds == null ? insert(connection, entity, batch, keys) : Mono.error(duplicateIds));
+        }).onErrorMap(errors::translate);
+    }
+
+    /**
+     * {@code SELECT 'accountId', r.id FROM unnest($1::text[]) r(id) WHERE NOT EXISTS (SELECT 1 FROM
+     * "Account" a WHERE a.id = r.id FOR KEY SHARE) UNION ALL ...}: every distinct value of every foreign
+     * key of the batch that names no document, in one statement. The rows found are locked
+     * {@code FOR KEY SHARE} so they cannot be deleted before the insert commits. A reference to a
+     * document of the same batch (a self-referencing entity) counts as found.
+     */
+    private Mono<Void> missingReferences(Connection connection, Entity entity, List<NewDocument> batch,
+                                         List<String> keys) {
+        Map<Field, Set<String>> values = new LinkedHashMap<>();
+        for (NewDocument document : batch) {
+            for (PostgreSQLDocuments.Reference reference : PostgreSQLDocuments.references(entity, document.data())) {
+                values.computeIfAbsent(reference.field(), f -> new LinkedHashSet<>()).add(reference.id());
+            }
+        }
+        if (values.isEmpty()) {
+            return Mono.empty();
+        }
+        String[] batchIds = batch.stream().map(NewDocument::id).toArray(String[]::new);
+        Sql sql = new Sql();
+        String union = "";
+        for (Map.Entry<Field, Set<String>> entry : values.entrySet()) {
+            Field field = entry.getKey();
+            sql.append(union).append("SELECT ").append(Sql.quoteLiteral(field.name())).append(" AS field, r.id FROM unnest(")
+                    .bind(entry.getValue().toArray(String[]::new)).append("::text[]) AS r(id) WHERE NOT EXISTS (SELECT 1 FROM ")
+                    .append(Sql.table(field.foreignKey())).append(" t WHERE t.id = r.id FOR KEY SHARE)");
+            if (field.foreignKey().equals(entity.name())) {
+                sql.append(" AND r.id <> ALL(").bind(batchIds).append("::text[])");
+            }
+            union = " UNION ALL ";
+        }
+        return Statements.rows(connection, sql, row -> Map.entry(row.get("field", String.class), row.get("id", String.class)))
+                .flatMap(rows -> {
+                    if (rows.isEmpty()) {
+                        return Mono.empty();
+                    }
+                    Set<Map.Entry<String, String>> missing = Set.copyOf(rows);
+                    List<ApiError> failures = new ArrayList<>();
+                    for (int i = 0; i < batch.size(); i++) {
+                        NewDocument document = batch.get(i);
+                        List<PostgreSQLDocuments.Reference> references =
+                                PostgreSQLDocuments.references(entity, document.data());
+                        List<String> fields = references.stream()
+                                .filter(r -> missing.contains(Map.entry(r.field().name(), r.id())))
+                                .map(r -> r.field().name()).toList();
+                        if (!fields.isEmpty()) {
+                            failures.add(PostgreSQLDocuments.missingReferences(keys.get(i), references, fields).error());
+                        }
+                    }
+                    return Mono.error(new ApiException(new ApiError.Several(failures)));
+                });
+    }
+
+    /** A later document with the id of an earlier one (ids are already lower case): 409 on the later. */
+    private static ApiException duplicateIds(List<NewDocument> batch, List<String> keys) {
+        Map<String, Integer> seen = new HashMap<>();
+        List<ApiError> failures = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            String id = batch.get(i).id();
+            Integer first = seen.putIfAbsent(id, i);
+            if (first != null) {
+                failures.add(idTaken(keys.get(i), id, "id '" + shorten(id) + "' is also the id of " + keys.get(first)));
+            }
+        }
+        return failures.isEmpty() ? null : new ApiException(new ApiError.Several(failures));
+    }
+
+    /**
+     * {@code INSERT INTO "E" (id, data) SELECT d.x->>'id', d.x->'data' FROM jsonb_array_elements($1)
+     * WITH ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id, data, version}.
+     */
+    private Mono<List<StoredDocument>> insert(Connection connection, Entity entity, List<NewDocument> batch,
+                                              List<String> keys) {
+        ArrayNode rows = JsonNodeFactory.instance.arrayNode(batch.size());
+        for (NewDocument document : batch) {
+            ObjectNode row = rows.addObject();
+            row.put("id", document.id());
+            row.set("data", document.data());
+        }
+        Sql sql = new Sql().append("INSERT INTO ").table(entity).append(" (id, data) SELECT d.x->>'id', d.x->'data' "
+                        + "FROM jsonb_array_elements(").bind(documents.jsonb(rows))
+                .append("::jsonb) WITH ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id, data, version");
+        return Statements.rows(connection, sql, documents::versioned).flatMap(stored -> {
+            if (stored.size() == batch.size()) {
+                Map<String, StoredDocument> byId = new HashMap<>();
+                stored.forEach(document -> byId.put(document.id(), document));
+                return Mono.just(batch.stream().map(document -> byId.get(document.id())).toList());
+            }
+            Set<String> inserted = new HashSet<>();
+            stored.forEach(document -> inserted.add(document.id()));
+            List<Integer> skipped = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                if (!inserted.contains(batch.get(i).id())) {
+                    skipped.add(i);
+                }
+            }
+            return conflicts(connection, entity, batch, keys, skipped);
+        });
+    }
+
+    /**
+     * Which key each skipped document collides on, in one statement: its id, or the first unique key
+     * whose index expressions (the same constants as the index, so the index answers) match a row now in
+     * the table, stored before or inserted just now from earlier in the batch. Always fails, with a 409
+     * listing every skipped document.
+     */
+    private Mono<List<StoredDocument>> conflicts(Connection connection, Entity entity, List<NewDocument> batch,
+                                                 List<String> keys, List<Integer> skipped) {
+        ArrayNode rows = JsonNodeFactory.instance.arrayNode(skipped.size());
+        for (int i : skipped) {
+            ObjectNode row = rows.addObject();
+            row.put("n", i);
+            row.put("id", batch.get(i).id());
+            row.set("data", batch.get(i).data());
+        }
+        List<Entity.UniqueKey> uniques = entity.uniques();
+        // The key expressions read a column named data: computed here for the batch's documents, and
+        // below, inside each EXISTS, for the table's rows (the innermost data is the table's).
+        Sql sql = new Sql().append("WITH d AS (SELECT (x->>'n')::int AS n, x->>'id' AS id, x->'data' AS data FROM "
+                + "jsonb_array_elements(").bind(documents.jsonb(rows)).append("::jsonb) AS a(x)), k AS (SELECT n, id");
+        for (int u = 0; u < uniques.size(); u++) {
+            List<Field> fields = uniques.get(u).fields();
+            for (int f = 0; f < fields.size(); f++) {
+                sql.append(", ").append(expressions.uniquePart(fields.get(f))).append(" AS k" + u + "_" + f);
+            }
+        }
+        sql.append(" FROM d) SELECT k.n, EXISTS (SELECT 1 FROM ").table(entity).append(" WHERE id = k.id) AS taken");
+        for (int u = 0; u < uniques.size(); u++) {
+            List<Field> fields = uniques.get(u).fields();
+            sql.append(", EXISTS (SELECT 1 FROM ").table(entity).append(" WHERE id <> k.id");
+            for (int f = 0; f < fields.size(); f++) {
+                sql.append(" AND ").append(expressions.uniquePart(fields.get(f))).append(" = k.k" + u + "_" + f);
+            }
+            sql.append(") AS u" + u);
+        }
+        sql.append(" FROM k ORDER BY k.n");
+        return Statements.rows(connection, sql, row -> conflict(row, entity, batch, keys))
+                .flatMap(failures -> Mono.error(new ApiException(new ApiError.Several(failures))));
+    }
+
+    private static ApiError conflict(Readable row, Entity entity, List<NewDocument> batch, List<String> keys) {
+        int n = row.get("n", Integer.class);
+        NewDocument document = batch.get(n);
+        if (Boolean.TRUE.equals(row.get("taken", Boolean.class))) {
+            return idTaken(keys.get(n), document.id(), "id '" + shorten(document.id()) + "' already exists");
+        }
+        List<Entity.UniqueKey> uniques = entity.uniques();
+        for (int u = 0; u < uniques.size(); u++) {
+            if (Boolean.TRUE.equals(row.get("u" + u, Boolean.class))) {
+                ApiError.DuplicateKey duplicate = (ApiError.DuplicateKey) PostgreSQLErrors.duplicate(uniques.get(u),
+                        keys.get(n), document.data());
+                return duplicate;
+            }
+        }
+        // Collided with a row that a concurrent writer has since removed: still not stored.
+        return new ApiError.DuplicateKey(keys.get(n), "id", "A document with the same key was being written; retry",
+                null);
+    }
+
+    private static ApiError idTaken(String key, String id, String message) {
+        return new ApiError.DuplicateKey(key, "id", message, id);
+    }
+
+    private static String shorten(String id) {
+        return id.length() > 60 ? id.substring(0, 60) + "..." : id;
+    }
+}
