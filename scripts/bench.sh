@@ -106,6 +106,12 @@ sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 # hash and the idle / max-age / slack seconds (3600, 28800, 60) as the server does.
 SESSION_SQL="WITH s AS (SELECT token_hash, principal_entity, principal_id, login, credentials, last_seen FROM events_sessions WHERE token_hash = :th AND last_seen > now() - make_interval(secs => :idle) AND created_at > now() - make_interval(secs => :maxage)), p AS (SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p0.data->>'roleId' AS role_id FROM s JOIN \"User\" p0 ON s.principal_entity = 'User' AND p0.id = s.principal_id AND encode(sha256(convert_to(p0.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials) UNION ALL SELECT s.token_hash, s.principal_entity, s.principal_id, s.login, s.last_seen, 'Role'::text AS role_entity, p1.data->>'roleId' AS role_id FROM s JOIN \"Auth\" p1 ON s.principal_entity = 'Auth' AND p1.id = s.principal_id AND encode(sha256(convert_to(p1.data->>'password', 'UTF8')), 'hex') = ANY(s.credentials)), touched AS (UPDATE events_sessions t SET last_seen = now() FROM p WHERE t.token_hash = p.token_hash AND p.last_seen < now() - make_interval(secs => :slack)) SELECT p.principal_entity, p.principal_id, p.login, p.role_id, COALESCE(r0.data->'permissions') AS permissions FROM p LEFT JOIN \"Role\" r0 ON p.role_entity = 'Role' AND r0.id = lower(p.role_id);"
 
+# GET one runs the session check and the read as one statement: the check's CTEs, its select as one
+# more CTE, and the document left-joined to it (one row whether or not either exists).
+SESSION_CTES=${SESSION_SQL%% SELECT p.principal_entity*}
+SESSION_SELECT="SELECT p.principal_entity${SESSION_SQL#* SELECT p.principal_entity}"
+SESSION_AND_FIND_USER="$SESSION_CTES, session AS (${SESSION_SELECT%;}) SELECT session.*, d.id, d.data, d.version FROM (SELECT 1) AS one LEFT JOIN session ON true LEFT JOIN \"User\" d ON d.id = :id;"
+
 # A cursor after row 49,975 of the id order (the last row of page 1,999 of 25): where page 2,000 starts.
 CURSOR=$(curl -s -H "Cookie: sessionId=$READER" "http://localhost:$PORT/api/User?page=1999&pageSize=25&count=none" \
   | sed -n 's/.*"next":"\([A-Za-z0-9_-]*\)".*/\1/p')
@@ -127,9 +133,10 @@ scenario() {
   local token=$READER; [ "$who" = writer ] && token=$WRITER
   local script=$WORK/$name.sql body
   body=$(cat)
-  # Every request runs the session check first; a pair runs it before each of its two statements.
+  # Every request runs the session check first; a pair runs it before each of its two statements; a
+  # body marked '-- merged' already holds it (GET one: the check and the read are one statement).
   awk -v s="$SESSION_SQL" '/^\\/ {print; next} /^-- request$/ {print s; next} {print}' <<< "$body" > "$script"
-  grep -q '^-- request$' <<< "$body" \
+  grep -q '^-- request$\|^-- merged$' <<< "$body" \
     || { grep '^\\' <<< "$body" || true; echo "$SESSION_SQL"; grep -v '^\\' <<< "$body" || true; } > "$script"
   local pgdefs=(-D "th=$(sha "$token")" -D idle=3600 -D maxage=28800 -D slack=60 "${DEFS[@]}")
   local c
@@ -204,7 +211,8 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 # GET one: a random id of the loaded range.
 scenario get-one '`GET /api/User/{random id}`' reader 1 "$CONCURRENCIES" -s bench/get-one.lua "$URL" <<SQL
 \set id 1000000 + random(1, $USERS)
-SELECT id, data FROM "User" WHERE id = :id;
+-- merged
+$SESSION_AND_FIND_USER
 SQL
 
 # Lists (pageSize 25: the server asks for 26 rows to know whether a next page exists).
@@ -265,7 +273,7 @@ SQL
 # binds it as jsonb; pgbench's untyped parameter needs the ::jsonb cast the server's SQL lacks).
 NOW_DAY=$(date -u +%F); NOW_TS=$(date -u +%FT%T.000Z)
 ACCOUNT_DOC="{\"name\": \"Bench account\", \"credit\": 12.5, \"enabled\": true, \"createdAt\": \"$NOW_DAY\", \"updatedAt\": \"$NOW_TS\"}"
-INSERT_ACCOUNT='WITH fk AS (SELECT array_remove(ARRAY[]::text[], NULL) AS missing), written AS (INSERT INTO "Account" (id, data) SELECT :id, :data::jsonb FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data) SELECT fk.missing, true AS found, written.id, written.data FROM fk LEFT JOIN written ON true;'
+INSERT_ACCOUNT='WITH fk AS (SELECT array_remove(ARRAY[]::text[], NULL) AS missing), written AS (INSERT INTO "Account" (id, data) SELECT :id, :data::jsonb FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data, version) SELECT fk.missing, true AS found, written.id, written.data, written.version FROM fk LEFT JOIN written ON true;'
 DEFS=(-D "data=$ACCOUNT_DOC")
 scenario post-account '`POST /api/Account` (no secret field)' writer 1 "$CONCURRENCIES" -s bench/post-account.lua "$URL/api/Account" <<SQL
 \set id random(1000000000000000, 8999999999999999)
@@ -274,7 +282,7 @@ SQL
 DEFS=(-D "data={\"name\": \"Replaced account\", \"credit\": 7.5, \"enabled\": true, \"updatedAt\": \"$NOW_TS\"}" -D 'keep={createdAt}')
 scenario put-account '`PUT /api/Account/{random id}` (replace)' writer 1 "$CONCURRENCIES" -s bench/put-account.lua "$URL" <<SQL
 \set id 2000000 + random(1, $PUT_POOL)
-WITH fk AS (SELECT array_remove(ARRAY[]::text[], NULL) AS missing), written AS (UPDATE "Account" AS t SET data = :data::jsonb || COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(t.data) AS e WHERE e.key = ANY(:keep)), '{}'::jsonb) FROM fk WHERE t.id = :id AND cardinality(fk.missing) = 0 RETURNING t.id, t.data) SELECT fk.missing, EXISTS (SELECT 1 FROM "Account" WHERE id = :id) AS found, written.id, written.data FROM fk LEFT JOIN written ON true;
+WITH fk AS (SELECT array_remove(ARRAY[]::text[], NULL) AS missing), written AS (UPDATE "Account" AS t SET data = :data::jsonb || COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(t.data) AS e WHERE e.key = ANY(:keep)), '{}'::jsonb), version = nextval('events_versions') FROM fk WHERE t.id = :id AND cardinality(fk.missing) = 0 RETURNING t.id, t.data, t.version) SELECT fk.missing, EXISTS (SELECT 1 FROM "Account" WHERE id = :id) AS found, written.id, written.data, written.version FROM fk LEFT JOIN written ON true;
 SQL
 # Pairs: the server deletes a preloaded Account, then posts a new one; the twin deletes one of its
 # client's 1,000 Accounts and inserts it again (each pgbench client owns its ids, so no conflicts).
@@ -283,7 +291,7 @@ scenario delete-post '`DELETE /api/Account/{id}` + `POST /api/Account`, alternat
   "$CONCURRENCIES" -s bench/delete-post.lua "$URL" <<SQL
 \set id 50000000 + :client_id * 10000 + random(0, 999)
 -- request
-DELETE FROM "Account" WHERE id = :id RETURNING id, data;
+DELETE FROM "Account" WHERE id = :id RETURNING id, data, version;
 -- request
 $INSERT_ACCOUNT
 SQL
@@ -294,7 +302,7 @@ DEFS=(-D acc=acc-1 -D role=role-1 -D 'd1={"username": "p' -D 'd2=", "email": "p'
   -D "d3=@example.com\", \"password\": \"$BCRYPT\", \"firstName\": \"Bench\", \"lastName\": \"Writer\", \"isAccountOwner\": false, \"accountId\": \"acc-1\", \"roleId\": \"role-1\", \"createdAt\": \"$NOW_DAY\", \"updatedAt\": \"$NOW_TS\"}")
 scenario post-user '`POST /api/User` (bcrypt of the password)' writer 1 "$CONCURRENCIES" -s bench/post-user.lua "$URL" <<'SQL'
 \set n random(1000000000000000, 8999999999999999)
-WITH fk AS (SELECT array_remove(ARRAY[CASE WHEN EXISTS (SELECT 1 FROM "Account" r WHERE r.id = :acc FOR KEY SHARE) THEN NULL ELSE 'accountId' END, CASE WHEN EXISTS (SELECT 1 FROM "Role" r WHERE r.id = :role FOR KEY SHARE) THEN NULL ELSE 'roleId' END]::text[], NULL) AS missing), written AS (INSERT INTO "User" (id, data) SELECT :n, (:d1::text || :n || :d2 || :n || :d3)::jsonb FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data) SELECT fk.missing, true AS found, written.id, written.data FROM fk LEFT JOIN written ON true;
+WITH fk AS (SELECT array_remove(ARRAY[CASE WHEN EXISTS (SELECT 1 FROM "Account" r WHERE r.id = :acc FOR KEY SHARE) THEN NULL ELSE 'accountId' END, CASE WHEN EXISTS (SELECT 1 FROM "Role" r WHERE r.id = :role FOR KEY SHARE) THEN NULL ELSE 'roleId' END]::text[], NULL) AS missing), written AS (INSERT INTO "User" (id, data) SELECT :n, (:d1::text || :n || :d2 || :n || :d3)::jsonb FROM fk WHERE cardinality(fk.missing) = 0 RETURNING id, data, version) SELECT fk.missing, true AS found, written.id, written.data, written.version FROM fk LEFT JOIN written ON true;
 SQL
 # Bulk create (api.md 12.1): documents/s of one POST of an array of 100 or 1000 Accounts against single
 # POSTs, at BULK_CONCURRENCIES. The twin runs the server's transaction: one INSERT ... SELECT FROM
