@@ -130,7 +130,7 @@ final class OpenApiDocument {
 
     /** {@code POST /api/{E}} (api.md 4). */
     private ObjectNode create(Entity entity) {
-        ObjectNode operation = operation(entity.name(), "create" + entity.name(), "Create a " + entity.name(),
+        ObjectNode operation = operation(entity.name(), "create" + entity.name(), "Create " + article(entity.name()),
                 "Validates the body, fills automatic fields and defaults, checks foreign and unique keys, stores. "
                         + "A client may send `id`; otherwise the server makes one.");
         body(operation, entity.name());
@@ -152,7 +152,7 @@ final class OpenApiDocument {
 
     /** {@code PUT /api/{E}/{id}} (api.md 4): replaces, never creates. */
     private ObjectNode replace(Entity entity) {
-        ObjectNode operation = operation(entity.name(), "replace" + entity.name(), "Replace a " + entity.name(),
+        ObjectNode operation = operation(entity.name(), "replace" + entity.name(), "Replace " + article(entity.name()),
                 "Optional fields the body omits are removed; automatic creation times and omitted secrets keep "
                         + "their stored values; the path id wins over a body `id`.");
         operation.putArray("parameters").add(ref("parameters", "id"));
@@ -164,7 +164,7 @@ final class OpenApiDocument {
 
     /** {@code DELETE /api/{E}/{id}} (api.md 4): idempotent. */
     private ObjectNode delete(Entity entity) {
-        ObjectNode operation = operation(entity.name(), "delete" + entity.name(), "Delete a " + entity.name(),
+        ObjectNode operation = operation(entity.name(), "delete" + entity.name(), "Delete " + article(entity.name()),
                 "Answers 200 with the deleted document, or with `data: {}` when there was none.");
         operation.putArray("parameters").add(ref("parameters", "id"));
         response(operation, "200", "The deleted document, or {}", entity.name() + ".Deleted");
@@ -174,7 +174,7 @@ final class OpenApiDocument {
 
     /** {@code POST /api/<services.authn.route>} (api.md 9.1). */
     private ObjectNode login(Entity principal) {
-        ObjectNode operation = operation("Sessions", "login" + principal.name(), "Log in as a " + principal.name(),
+        ObjectNode operation = operation("Sessions", "login" + principal.name(), "Log in as " + article(principal.name()),
                 "Matches `login` against `" + principal.login().loginField() + "` and verifies the password. Sets the "
                         + "`sessionId` cookie (HttpOnly, SameSite=Lax).");
         operation.putArray("security");
@@ -579,6 +579,11 @@ final class OpenApiDocument {
             required.add("pagination");
         }
         return envelope;
+    }
+
+    /** "a User", "an Account". */
+    private static String article(String name) {
+        return ("AEIOU".indexOf(Character.toUpperCase(name.charAt(0))) >= 0 ? "an " : "a ") + name;
     }
 
     static ObjectNode ref(String section, String name) {
