@@ -101,7 +101,8 @@ final class MetricsIntegrationTests {
             WebTestClient management = WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).build();
             TestServers.anonymous(moved).get().uri("/api/metadata").exchange().expectStatus().isOk();
             assertThat(scrape(management)).contains("uri=\"/api/metadata\"");
-            management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+            management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
+                    .expectHeader().exists(RequestIds.HEADER);
             TestServers.anonymous(moved).get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
         }
     }

@@ -126,17 +126,20 @@ final class RequestIdIntegrationTests {
 
     @Test
     void accessLogOnWritesAnInfoLinePerRequest() {
-        Logger access = (Logger) LoggerFactory.getLogger("events.access");
-        ListAppender<ILoggingEvent> captured = new ListAppender<>();
-        captured.start();
-        access.addAppender(captured);
         String id = "access-" + unique();
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
         try (EventsServer logged = TestServers.start(Map.of("EVENTS_ACCESS_LOG", "true"))) {
-            TestServers.anonymous(logged).get().uri("/api/metadata").header(RequestIds.HEADER, id).exchange()
-                    .expectStatus().isOk().expectBody().returnResult();
-            awaitLines(captured, id, 1);
-        } finally {
-            access.detachAppender(captured);
+            // Attached once the server runs: a Spring Boot start may reset Logback, and with it our appender.
+            Logger access = (Logger) LoggerFactory.getLogger("events.access");
+            captured.start();
+            access.addAppender(captured);
+            try {
+                TestServers.anonymous(logged).get().uri("/api/metadata").header(RequestIds.HEADER, id).exchange()
+                        .expectStatus().isOk().expectBody().returnResult();
+                awaitLines(captured, id, 1);
+            } finally {
+                access.detachAppender(captured);
+            }
         }
         assertThat(snapshot(captured)).filteredOn(e -> id.equals(e.getMDCPropertyMap().get(RequestIds.MDC_KEY)))
                 .singleElement().satisfies(e -> {
