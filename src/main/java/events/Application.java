@@ -25,6 +25,7 @@ public final class Application {
         try {
             Path configFile = args.length > 0 ? Path.of(args[0]) : null;
             EventsConfig config = new ConfigLoader().load(configFile, System.getenv());
+            EventsServer.initializeLogging(config);
             Path configDirectory = configFile == null ? Path.of(".") : configFile.toAbsolutePath().getParent();
             String dataDir = System.getenv().getOrDefault("EVENTS_DATA_DIR", "data/postgres");
             String adminPassword = System.getenv("EVENTS_ADMIN_PASSWORD");

@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 import events.api.ApiConfiguration;
+import events.api.OperationsConfiguration;
 
 /**
  * The Spring Boot application: auto-configuration (WebFlux, Actuator) plus our API wiring. Config,
@@ -12,6 +13,6 @@ import events.api.ApiConfiguration;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(ApiConfiguration.class)
+@Import({ApiConfiguration.class, OperationsConfiguration.class})
 public class EventsApplication {
 }

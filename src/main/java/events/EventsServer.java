@@ -9,20 +9,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.logging.LoggingInitializationContext;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
 
+import events.api.RequestIds;
 import events.config.ConfigLoader;
 import events.config.EventsConfig;
 import events.config.StartupException;
 import events.db.DocumentStore;
+import events.db.postgresql.DatabaseMetrics;
 import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
@@ -45,15 +53,15 @@ import tools.jackson.databind.node.ObjectNode;
 public final class EventsServer implements AutoCloseable {
 
     private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(10);
+    /** The histogram buckets of every latency timer (HTTP requests, statements, connection acquires). */
+    private static final String LATENCY_BUCKETS = "1ms,5ms,10ms,25ms,50ms,100ms,250ms,500ms,1s,2500ms,5s,10s,30s";
 
     private final ConfigurableApplicationContext context;
-    private final PostgreSQLCore core;
-    private final @Nullable EmbeddedPostgreSQL embedded;
+    private final DatabaseRelease database;
 
-    private EventsServer(ConfigurableApplicationContext context, PostgreSQLCore core, @Nullable EmbeddedPostgreSQL embedded) {
+    private EventsServer(ConfigurableApplicationContext context, DatabaseRelease database) {
         this.context = context;
-        this.core = core;
-        this.embedded = embedded;
+        this.database = database;
     }
 
     /**
@@ -79,13 +87,9 @@ public final class EventsServer implements AutoCloseable {
             JsonMapper json = JsonMapper.builder().build();
             PostgreSQLDocuments store = new PostgreSQLDocuments(schema, core, config.caseSensitive(), json);
             store.migrate(MIGRATION_TIMEOUT);
-            ConfigurableApplicationContext context = spring(config, schema, store, core);
-            EventsServer server = new EventsServer(context, core, embedded);
-            context.addApplicationListener(event -> {
-                if (event instanceof ContextClosedEvent) {
-                    server.releaseDatabase();
-                }
-            });
+            DatabaseRelease database = new DatabaseRelease(core, embedded);
+            ConfigurableApplicationContext context = spring(config, schema, store, core, database);
+            EventsServer server = new EventsServer(context, database);
             if (!config.production()) {
                 try {
                     String baseUrl = "http://" + shownHost(config.host()) + ":" + server.port();
@@ -155,17 +159,62 @@ public final class EventsServer implements AutoCloseable {
         return ((WebServerApplicationContext) context).getWebServer().getPort();
     }
 
+    /** The port Actuator listens on: {@link #port()} unless {@code management.port} moved it. */
+    public int managementPort() {
+        Integer moved = context.getEnvironment().getProperty("local.management.port", Integer.class);
+        return moved != null ? moved : port();
+    }
+
+    /**
+     * Stops the server as SIGTERM does: the web server's graceful shutdown (requests and streams in
+     * flight finish, new connections are refused), then the pool and the embedded PostgreSQL.
+     */
     @Override
     public void close() {
         context.close();
-        releaseDatabase();
+        database.run();
     }
 
-    private void releaseDatabase() {
-        core.close();
-        if (embedded != null) {
-            embedded.close();
+    /**
+     * Closes the pool, then stops the embedded PostgreSQL; once, whoever asks first. Registered as the
+     * first disposable bean of the context, so Spring runs it last: after the lifecycle phase in which
+     * the web server drains its requests (a {@code ContextClosedEvent} listener would run before it, and
+     * pull the database from under the requests still being served).
+     */
+    private static final class DatabaseRelease implements Runnable {
+
+        private final PostgreSQLCore core;
+        private final @Nullable EmbeddedPostgreSQL embedded;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        DatabaseRelease(PostgreSQLCore core, @Nullable EmbeddedPostgreSQL embedded) {
+            this.core = core;
+            this.embedded = embedded;
         }
+
+        @Override
+        public void run() {
+            if (!released.compareAndSet(false, true)) {
+                return;
+            }
+            core.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    /**
+     * Sets logging up from the configuration before anything else logs, as Spring Boot does when it
+     * starts, so that with {@code log_format: json} the start-up lines (embedded PostgreSQL, pool,
+     * migration) are JSON too. Spring Boot then finds logging initialized and only applies the levels.
+     */
+    public static void initializeLogging(EventsConfig config) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addLast(new MapPropertySource("events", properties(config)));
+        LoggingSystem logging = LoggingSystem.get(EventsServer.class.getClassLoader());
+        logging.beforeInitialize();
+        logging.initialize(new LoggingInitializationContext(environment), null, null);
     }
 
     /** A wildcard listen address is reachable as localhost. */
@@ -201,18 +250,20 @@ public final class EventsServer implements AutoCloseable {
     }
 
     private static ConfigurableApplicationContext spring(EventsConfig config, Schema schema, DocumentStore store,
-                                                         PostgreSQLCore core) {
+                                                         PostgreSQLCore core, DatabaseRelease database) {
         SpringApplication application = new SpringApplication(EventsApplication.class);
         application.setDefaultProperties(properties(config));
         application.setRegisterShutdownHook(true);
         application.addInitializers(context -> {
             var beans = context.getBeanFactory();
+            ((DefaultListableBeanFactory) beans).registerDisposableBean("eventsDatabaseRelease", database::run);
             beans.registerSingleton("eventsConfig", config);
             beans.registerSingleton("schema", schema);
             beans.registerSingleton("documentStore", store);
             beans.registerSingleton("sessionStore", ((PostgreSQLDocuments) store).sessions());
             // Boot's R2DBC health check and pool metrics attach to this pool.
             beans.registerSingleton("connectionFactory", core.pool());
+            beans.registerSingleton("databaseMetrics", core.metrics());
         });
         try {
             return application.run();
@@ -241,12 +292,34 @@ public final class EventsServer implements AutoCloseable {
         properties.put("logging.level.org.springframework.boot.diagnostics", "OFF");
         // A client that resets its connection mid-request is ordinary traffic, not a warning per request.
         properties.put("logging.level.reactor.netty.channel.FluxReceive", "ERROR");
-        properties.put("management.endpoints.web.exposure.include", "health");
+        properties.put("management.endpoints.web.exposure.include", "health,prometheus");
         properties.put("management.endpoint.health.probes.enabled", "true");
         properties.put("management.endpoint.health.show-components", "always");
         // Our own database check (DatabaseHealthIndicator) has a deadline; Boot's R2DBC one has none.
         properties.put("management.health.r2dbc.enabled", "false");
         properties.put("management.endpoint.health.group.readiness.include", "readinessState,database");
+        operations(config, properties);
         return properties;
+    }
+
+    /** api.md 15: shutdown, Actuator's port, metrics, request ids in logs, the log format. */
+    static void operations(EventsConfig config, Map<String, Object> properties) {
+        properties.put("server.shutdown", "graceful");
+        properties.put("spring.lifecycle.timeout-per-shutdown-phase", config.shutdownGraceSeconds() + "s");
+        Integer managementPort = config.management().port();
+        if (managementPort != null) {
+            properties.put("management.server.port", managementPort);
+            properties.put("management.server.address", config.host()); // else every interface
+        }
+        // Latency histograms with a few fixed buckets: bounded series per route, enough for quantiles.
+        for (String timer : List.of("http.server.requests", DatabaseMetrics.STATEMENTS, DatabaseMetrics.ACQUIRE)) {
+            properties.put("management.metrics.distribution.slo." + timer, LATENCY_BUCKETS);
+        }
+        // The request id travels in the Reactor context and reaches the MDC of every log line (RequestIds).
+        properties.put("spring.reactor.context-propagation", "auto");
+        properties.put("logging.pattern.correlation", "%replace([%X{" + RequestIds.MDC_KEY + "}] ){'\\[\\] ', ''}");
+        if (config.jsonLogs()) {
+            properties.put("logging.structured.format.console", "logstash");
+        }
     }
 }

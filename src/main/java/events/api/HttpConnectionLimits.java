@@ -57,6 +57,10 @@ final class HttpConnectionLimits implements NettyServerCustomizer {
     private static final String RAW_SIDE = "events.headerTimeout";
     private static final String DECODED_SIDE = "events.requestTracker";
 
+    private static final String TIMEOUT_STATUS_LINE = "HTTP/1.1 408 Request Timeout\r\n";
+    /** Where the 408's headers start: its X-Request-Id, made per answer, goes there. */
+    private static final int TIMEOUT_HEAD_START = TIMEOUT_STATUS_LINE.length();
+
     private final long headerTimeoutMillis;
     private final @Nullable Duration idleTimeout;
     private final byte[] timeoutResponse;
@@ -69,7 +73,7 @@ final class HttpConnectionLimits implements NettyServerCustomizer {
         this.idleTimeout = settings.idleTimeoutSeconds() > 0 ? Duration.ofSeconds(settings.idleTimeoutSeconds()) : null;
         byte[] timeoutBody = envelope(json, new ApiError.RefusedRequest(408, "Request headers not received within "
                 + settings.headerTimeoutSeconds() + " s; the connection is closed"));
-        this.timeoutResponse = concat(("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+        this.timeoutResponse = concat((TIMEOUT_STATUS_LINE + "Content-Type: application/json\r\n"
                 + "Content-Length: " + timeoutBody.length + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII), timeoutBody);
         this.refusedBodies = Map.of(
@@ -183,7 +187,11 @@ final class HttpConnectionLimits implements NettyServerCustomizer {
                 return;
             }
             // Written below the codec: raw bytes, then the connection ends.
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(timeoutResponse)).addListener(ChannelFutureListener.CLOSE);
+            byte[] requestId = (RequestIds.HEADER + ": " + RequestIds.generate() + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(timeoutResponse, 0, TIMEOUT_HEAD_START),
+                    Unpooled.wrappedBuffer(requestId),
+                    Unpooled.wrappedBuffer(timeoutResponse, TIMEOUT_HEAD_START, timeoutResponse.length - TIMEOUT_HEAD_START)))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -244,6 +252,9 @@ final class HttpConnectionLimits implements NettyServerCustomizer {
             replaced.headers().set(response.headers());
             replaced.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             replaced.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            if (!replaced.headers().contains(RequestIds.HEADER)) {
+                replaced.headers().set(RequestIds.HEADER, RequestIds.generate()); // refused before RequestIds saw it
+            }
             response.release();
             return replaced;
         }

@@ -243,6 +243,11 @@ public final class Sessions implements PasswordChanges {
         return store.purgeExpired(idle, maxAge);
     }
 
+    /** Sessions not yet expired, on every server process of the database (a metric, api.md 15). */
+    public Mono<Long> countUnexpired() {
+        return enabled ? store.countUnexpired(idle, maxAge) : Mono.just(0L);
+    }
+
     private Mono<Permissions> permissions(@Nullable String roleEntity, @Nullable String roleId) {
         if (roleEntity == null || roleId == null) {
             return Mono.just(Permissions.none());

@@ -32,6 +32,7 @@ public final class ConfigLoader {
     private static final Set<String> ENVIRONMENTS = Set.of("development", "production");
     private static final Set<String> LOG_LEVELS = Set.of("debug", "info", "warn", "error");
     private static final Set<String> COUNT_MODES = Set.of("exact", "estimated", "none");
+    private static final Set<String> LOG_FORMATS = Set.of("text", "json");
 
     private final JsonMapper mapper = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -154,6 +155,7 @@ public final class ConfigLoader {
         requireOneOf("environment", config.environment(), ENVIRONMENTS);
         requireOneOf("log_level", config.logLevel(), LOG_LEVELS);
         requireOneOf("default_count", config.defaultCount(), COUNT_MODES);
+        requireOneOf("log_format", config.logFormat(), LOG_FORMATS);
         if (config.serverPort() < 0 || config.serverPort() > 65535) {
             throw new StartupException("Configuration error: server_port must be 0-65535, not " + config.serverPort());
         }
@@ -176,6 +178,13 @@ public final class ConfigLoader {
         if (config.http().headerTimeoutSeconds() < 0 || config.http().idleTimeoutSeconds() < 0) {
             throw new StartupException("Configuration error: http header_timeout_seconds and idle_timeout_seconds "
                     + "must be >= 0 (0 turns the limit off)");
+        }
+        if (config.shutdownGraceSeconds() < 0) {
+            throw new StartupException("Configuration error: shutdown_grace_seconds must be >= 0");
+        }
+        Integer managementPort = config.management().port();
+        if (managementPort != null && (managementPort < 0 || managementPort > 65535)) {
+            throw new StartupException("Configuration error: management port must be 0-65535, not " + managementPort);
         }
         return config;
     }

@@ -24,7 +24,11 @@ public record EventsConfig(
         SessionSettings session,
         int streamStallSeconds,
         HttpSettings http,
-        String defaultCount) {
+        String defaultCount,
+        String logFormat,
+        boolean accessLog,
+        int shutdownGraceSeconds,
+        ManagementSettings management) {
 
     public EventsConfig {
         Objects.requireNonNull(projectName, "projectName must not be null");
@@ -39,6 +43,8 @@ public record EventsConfig(
         Objects.requireNonNull(session, "session must not be null");
         Objects.requireNonNull(http, "http must not be null");
         Objects.requireNonNull(defaultCount, "defaultCount must not be null");
+        Objects.requireNonNull(logFormat, "logFormat must not be null");
+        Objects.requireNonNull(management, "management must not be null");
         corsOrigins = List.copyOf(corsOrigins == null ? List.of() : corsOrigins);
     }
 
@@ -46,7 +52,8 @@ public record EventsConfig(
     public static EventsConfig defaults() {
         return new EventsConfig("Events", "postgresql", "embedded", "events", null, "127.0.0.1", 5500,
                 "none", false, "development", "info", PoolSettings.defaults(),
-                List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults(), "exact");
+                List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults(), "exact",
+                "text", false, 20, ManagementSettings.defaults());
     }
 
     public boolean embedded() {
@@ -55,6 +62,11 @@ public record EventsConfig(
 
     public boolean production() {
         return "production".equals(environment);
+    }
+
+    /** {@code log_format: json}: one JSON object per log line (api.md 15). */
+    public boolean jsonLogs() {
+        return "json".equals(logFormat);
     }
 
 
@@ -80,6 +92,16 @@ public record EventsConfig(
     public record HttpSettings(int headerTimeoutSeconds, int idleTimeoutSeconds) {
         public static HttpSettings defaults() {
             return new HttpSettings(10, 60);
+        }
+    }
+
+    /**
+     * Where Actuator ({@code /actuator/health}, {@code /actuator/prometheus}) listens: {@code port} null
+     * means the API's own port; another port moves it there, on the same {@code host}.
+     */
+    public record ManagementSettings(Integer port) {
+        public static ManagementSettings defaults() {
+            return new ManagementSettings(null);
         }
     }
 }

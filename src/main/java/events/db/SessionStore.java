@@ -56,6 +56,12 @@ public interface SessionStore {
     /** Removes every expired session, and those whose principal is gone or has another password; the count. */
     Mono<Long> purgeExpired(Duration idle, Duration maxAge);
 
+    /**
+     * Sessions whose idle and absolute lifetimes have not run out, whatever their principal's state: the
+     * count behind the active-sessions gauge, with no per-row checks.
+     */
+    Mono<Long> countUnexpired(Duration idle, Duration maxAge);
+
     /** What a login records: {@code credential} is the password hash the login was verified against. */
     record NewSession(String principalEntity, String principalId, String login, String credential) {
     }

@@ -38,6 +38,28 @@ final class ConfigLoaderTests {
         assertThat(config.corsOrigins()).containsExactly("http://localhost:4200");
         assertThat(config.session()).isEqualTo(new EventsConfig.SessionSettings(3600, 28800, true));
         assertThat(config.defaultCount()).isEqualTo("exact");
+        assertThat(config.logFormat()).isEqualTo("text");
+        assertThat(config.accessLog()).isFalse();
+        assertThat(config.shutdownGraceSeconds()).isEqualTo(20);
+        assertThat(config.management().port()).as("Actuator on the API's port").isNull();
+    }
+
+    @Test
+    void operationsKeysComeFromTheFileOrTheEnvironment() throws Exception {
+        Path file = directory.resolve("c.json");
+        Files.writeString(file, "{\"log_format\":\"json\",\"access_log\":true,\"shutdown_grace_seconds\":5,"
+                + "\"management\":{\"port\":9090}}");
+        EventsConfig config = loader.load(file, Map.of());
+        assertThat(config.jsonLogs()).isTrue();
+        assertThat(config.accessLog()).isTrue();
+        assertThat(config.shutdownGraceSeconds()).isEqualTo(5);
+        assertThat(config.management().port()).isEqualTo(9090);
+        EventsConfig fromEnvironment = loader.load(null, Map.of("EVENTS_LOG_FORMAT", "json",
+                "EVENTS_ACCESS_LOG", "true", "EVENTS_SHUTDOWN_GRACE_SECONDS", "0", "EVENTS_MANAGEMENT_PORT", "9191"));
+        assertThat(fromEnvironment.jsonLogs()).isTrue();
+        assertThat(fromEnvironment.accessLog()).isTrue();
+        assertThat(fromEnvironment.shutdownGraceSeconds()).isZero();
+        assertThat(fromEnvironment.management().port()).isEqualTo(9191);
     }
 
     @Test
@@ -83,6 +105,10 @@ final class ConfigLoaderTests {
         "{\"log_level\":\"loud\"}|log_level must be one of",
         "{\"default_count\":\"some\"}|default_count must be one of [estimated, exact, none], not 'some'",
         "{\"server_port\":70000}|server_port must be 0-65535",
+        "{\"log_format\":\"xml\"}|log_format must be one of [json, text], not 'xml'",
+        "{\"shutdown_grace_seconds\":-1}|shutdown_grace_seconds must be >= 0",
+        "{\"management\":{\"port\":70000}}|management port must be 0-65535",
+        "{\"management\":{\"port\":\"x\"}}|management.port",
         "{\"server_port\":\"x\"}|server_port",
         "{\"db_uri\":\"mysql://x\"}|db_uri must be 'embedded' or a postgresql:// URI",
         "{\"pool\":{\"max\":0}}|pool needs max >= 1",

@@ -20,7 +20,12 @@ public final class TestSql {
 
     /** Runs {@code sql} (with {@code $1}.. bound to {@code values}) and returns the rows as column maps. */
     public static List<Map<String, Object>> query(String database, String sql, Object... values) {
-        DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
+        return queryAt(TestDatabase.uri(), database, sql, values);
+    }
+
+    /** As {@link #query}, on the PostgreSQL at {@code serverUri} (a {@code postgresql://} URI without database). */
+    public static List<Map<String, Object>> queryAt(String serverUri, String database, String sql, Object... values) {
+        DatabaseUri uri = DatabaseUri.parse(serverUri);
         var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
                 .username(uri.user()).database(database);
         if (uri.password() != null) {

@@ -33,6 +33,7 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgreSQL.class);
     private static final String PID_FILE = "postmaster.pid";
+    private static final String LOG_DIRECTORY = "log";
     /** How long a postmaster that is alive but not answering (starting or stopping) is waited for. */
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -111,6 +112,11 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
         return port;
     }
 
+    /** Where the PostgreSQL on {@code dataDirectory} writes its log files. */
+    public static Path logDirectory(Path dataDirectory) {
+        return dataDirectory.resolve(LOG_DIRECTORY);
+    }
+
     /** Whether this handle started the server (and {@link #close} stops it), rather than attached to one. */
     public boolean owned() {
         return postgres != null;
@@ -144,6 +150,9 @@ public final class EmbeddedPostgreSQL implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setServerConfig("max_connections", "300")
+                    // PostgreSQL's own log, in <data>/log/: start, checkpoints, and how each stop went.
+                    .setServerConfig("logging_collector", "on")
+                    .setServerConfig("log_directory", LOG_DIRECTORY)
                     .setLocaleConfig("encoding", "UTF8");
             if (port > 0) {
                 builder.setPort(port);

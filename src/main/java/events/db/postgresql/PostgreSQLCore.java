@@ -34,6 +34,7 @@ public final class PostgreSQLCore implements AutoCloseable {
     private final ConnectionPool pool;
     private final DatabaseUri uri;
     private final EventsConfig.PoolSettings settings;
+    private final DatabaseMetrics metrics = new DatabaseMetrics();
 
     private PostgreSQLCore(ConnectionPool pool, DatabaseUri uri, EventsConfig.PoolSettings settings) {
         this.pool = pool;
@@ -78,6 +79,11 @@ public final class PostgreSQLCore implements AutoCloseable {
 
     public DatabaseUri uri() {
         return uri;
+    }
+
+    /** Statement and acquire timers of this pool's work, bound to a registry by Spring Boot. */
+    public DatabaseMetrics metrics() {
+        return metrics;
     }
 
     /** The pool's maximum number of connections. */

@@ -60,7 +60,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
         this.pool = core.pool();
-        this.statements = new Statements(pool, core.acquireTimeout(), core.maxSize());
+        this.statements = new Statements(pool, core.acquireTimeout(), core.maxSize(), core.metrics());
         this.streamSlots = new StreamSlots(core.maxSize(), core.acquireTimeout());
         FieldExpressions expressions = new FieldExpressions(caseSensitive, schema.textSearchConfig());
         this.indexes = new PostgreSQLIndexes(schema, expressions);

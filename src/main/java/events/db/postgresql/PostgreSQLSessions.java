@@ -181,6 +181,16 @@ public final class PostgreSQLSessions implements SessionStore {
                 .onErrorMap(errors::translate);
     }
 
+    @Override
+    public Mono<Long> countUnexpired(Duration idle, Duration maxAge) {
+        Sql sql = new Sql().append("SELECT count(*) FROM " + TABLE + " WHERE last_seen >= now() - make_interval(secs => ")
+                .bind(idle.toMillis() / 1000.0).append(") AND created_at >= now() - make_interval(secs => ")
+                .bind(maxAge.toMillis() / 1000.0).append(")");
+        return statements.withConnection(c -> Statements.query(c, sql, row -> row.get(0, Long.class)))
+                .singleOrEmpty()
+                .onErrorMap(errors::translate);
+    }
+
     /**
      * Finds a live session, restarts its idle timer, and reads its principal's current role key and the
      * permissions of that role: one statement. A session whose principal row is missing, or no longer

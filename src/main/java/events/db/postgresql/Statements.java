@@ -20,6 +20,7 @@ import io.r2dbc.spi.Wrapped;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 import reactor.util.retry.Retry;
 
 import events.db.AcquireBudget;
@@ -48,16 +49,27 @@ final class Statements {
     private final ConnectionFactory connections;
     private final Duration acquireTimeout;
     private final int poolSize;
+    private final DatabaseMetrics metrics;
 
     Statements(ConnectionFactory connections, Duration acquireTimeout, int poolSize) {
+        this(connections, acquireTimeout, poolSize, new DatabaseMetrics());
+    }
+
+    Statements(ConnectionFactory connections, Duration acquireTimeout, int poolSize, DatabaseMetrics metrics) {
         this.connections = connections;
         this.acquireTimeout = acquireTimeout;
         this.poolSize = poolSize;
+        this.metrics = metrics;
     }
 
     /** Work on one connection, outside an explicit transaction (each statement commits alone). */
     <T> Flux<T> withConnection(Function<Connection, Publisher<T>> work) {
-        return Flux.usingWhen(acquire(), work, Connection::close);
+        return Flux.usingWhen(acquire(), work, Connection::close).contextWrite(this::withMetrics);
+    }
+
+    /** The static statement methods below find the meters in the Reactor context of the unit of work. */
+    private Context withMetrics(Context context) {
+        return context.put(DatabaseMetrics.class, metrics);
     }
 
     /**
@@ -72,16 +84,27 @@ final class Statements {
             Mono<Connection> connection = Mono.<Connection>from(connections.create())
                     .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire));
             if (budget == null) {
-                return connection;
+                return timed(connection);
             }
             Duration limit = budget.startWaiting();
             // timeout(Publisher), not timeout(Duration): the latter names the time-out by walking the
             // operator chain on every subscribe, a measurable share of a short request's CPU.
-            return connection
+            return timed(connection
                     .timeout(Mono.delay(limit.isZero() ? Duration.ofMillis(1) : limit))
                     .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
                             "No connection within the request's acquire time", e))
-                    .doFinally(signal -> budget.stopWaiting());
+                    .doFinally(signal -> budget.stopWaiting()));
+        });
+    }
+
+    /** Records how long the acquire took, and how it ended ({@link DatabaseMetrics#ACQUIRE}). */
+    private Mono<Connection> timed(Mono<Connection> acquire) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return acquire
+                    .doOnSuccess(c -> metrics.acquire(DatabaseMetrics.Acquire.SUCCESS, System.nanoTime() - start))
+                    .doOnError(e -> metrics.acquire(e instanceof R2dbcTimeoutException || e instanceof TimeoutException
+                            ? DatabaseMetrics.Acquire.TIMEOUT : DatabaseMetrics.Acquire.ERROR, System.nanoTime() - start));
         });
     }
 
@@ -104,7 +127,7 @@ final class Statements {
                         .onErrorResume(failure -> discard(connection).then(Mono.error(failure)))
                         .then(Mono.defer(() -> Mono.from(connection.close()))),
                 (connection, failure) -> rollbackAndRelease(connection),
-                Statements::rollbackAndRelease);
+                Statements::rollbackAndRelease).contextWrite(this::withMetrics);
     }
 
     /**
@@ -139,7 +162,12 @@ final class Statements {
 
     /** Runs a query to its end (see {@link #uncancellable}); its rows, mapped, as one list. */
     static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
-        return uncancellable(Flux.from(statement(connection, sql).execute())
+        return rows(connection, sql, mapper, DatabaseMetrics.Kind.of(sql.text()));
+    }
+
+    private static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper,
+                                          DatabaseMetrics.Kind kind) {
+        return timed(kind, Flux.from(statement(connection, sql).execute())
                 .concatMap(result -> result.map(mapper))
                 .collectList());
     }
@@ -154,8 +182,8 @@ final class Statements {
     static <T> Flux<T> cursor(Connection connection, Sql select, int batchSize, Function<Readable, T> mapper) {
         Sql declare = select.prepend("DECLARE " + CURSOR + " NO SCROLL CURSOR FOR ");
         Sql fetch = new Sql().append("FETCH FORWARD " + batchSize + " FROM " + CURSOR);
-        return rows(connection, declare, row -> Boolean.TRUE)
-                .thenMany(Mono.defer(() -> rows(connection, fetch, mapper))
+        return rows(connection, declare, row -> Boolean.TRUE, DatabaseMetrics.Kind.STREAM)
+                .thenMany(Mono.defer(() -> rows(connection, fetch, mapper, DatabaseMetrics.Kind.STREAM))
                         .repeat()
                         .takeUntil(batch -> batch.size() < batchSize))
                 .concatMapIterable(Function.identity(), 1);
@@ -163,9 +191,28 @@ final class Statements {
 
     /** Runs a statement and returns the affected row count. */
     static Mono<Long> update(Connection connection, String sql) {
-        return uncancellable(Flux.from(connection.createStatement(sql).execute())
+        return timed(DatabaseMetrics.Kind.of(sql), Flux.from(connection.createStatement(sql).execute())
                 .concatMap(result -> result.getRowsUpdated())
                 .reduce(0L, Long::sum));
+    }
+
+    /**
+     * Runs a statement to its end ({@link #uncancellable}) and records its time and outcome in the
+     * {@link DatabaseMetrics} of the unit of work, when there is one.
+     */
+    private static <T> Mono<T> timed(DatabaseMetrics.Kind kind, Mono<T> statement) {
+        return Mono.deferContextual(context -> {
+            DatabaseMetrics metrics = context.getOrDefault(DatabaseMetrics.class, null);
+            if (metrics == null) {
+                return uncancellable(statement);
+            }
+            return uncancellable(Mono.defer(() -> {
+                long start = System.nanoTime();
+                return statement
+                        .doOnSuccess(result -> metrics.statement(kind, true, System.nanoTime() - start))
+                        .doOnError(e -> metrics.statement(kind, false, System.nanoTime() - start));
+            }));
+        });
     }
 
     /**

@@ -1,0 +1,143 @@
+package events.api;
+
+import static events.api.EntityRoutesIntegrationTests.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import events.EventsServer;
+import events.support.TestServers;
+
+/**
+ * {@code /actuator/prometheus} (api.md 15) on the real server: open without a session, HTTP requests by
+ * route template (never the raw path), method and status with latency buckets, statements by kind,
+ * connection acquires, the pool's gauges, sessions and the JVM; {@code management.port} moves it.
+ */
+final class MetricsIntegrationTests {
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private final EventsServer server = TestServers.shared();
+    private final WebTestClient anonymous = TestServers.anonymous(server);
+    private final WebTestClient client = TestServers.client(server);
+
+    @Test
+    void aRequestMovesTheCountersOfItsRouteTemplateMethodAndStatus() {
+        String missing = "no-such-" + unique();
+        String before = scrape(anonymous);
+        client.get().uri("/api/Account/" + missing).exchange().expectStatus().isNotFound();
+        client.get().uri("/api/Account/" + missing).exchange().expectStatus().isNotFound();
+        String after = scrape(anonymous);
+
+        Map<String, String> notFound = Map.of("method", "GET", "uri", "/api/{entity}/{id}", "status", "404");
+        assertThat(value(after, "http_server_requests_seconds_count", notFound)
+                - value(before, "http_server_requests_seconds_count", notFound)).isEqualTo(2);
+        // Latency histogram of that series: a bucket per bound, +Inf holding every request.
+        assertThat(value(after, "http_server_requests_seconds_bucket", with(notFound, "le", "0.25"))).isPositive();
+        assertThat(value(after, "http_server_requests_seconds_bucket", with(notFound, "le", "+Inf")))
+                .isEqualTo(value(after, "http_server_requests_seconds_count", notFound));
+        assertThat(after).as("bounded cardinality: no raw path in a label").doesNotContain(missing);
+
+        Map<String, String> selects = Map.of("kind", "select", "outcome", "success");
+        assertThat(value(after, "events_db_statements_seconds_count", selects)
+                - value(before, "events_db_statements_seconds_count", selects)).isGreaterThanOrEqualTo(2);
+        Map<String, String> acquired = Map.of("outcome", "success");
+        assertThat(value(after, "events_db_pool_acquire_seconds_count", acquired)
+                - value(before, "events_db_pool_acquire_seconds_count", acquired)).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void writesAndStreamsAreCountedByKind() {
+        String before = scrape(anonymous);
+        client.post().uri("/api/Url").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("url", "https://example.org/metrics/" + unique())).exchange()
+                .expectStatus().isCreated();
+        client.get().uri("/api/Url?pageSize=2").accept(MediaType.APPLICATION_NDJSON).exchange().expectStatus().isOk()
+                .expectBody().returnResult();
+        String after = scrape(anonymous);
+        for (String kind : new String[] {"insert", "stream"}) {
+            Map<String, String> labels = Map.of("kind", kind, "outcome", "success");
+            assertThat(value(after, "events_db_statements_seconds_count", labels)
+                    - value(before, "events_db_statements_seconds_count", labels)).as(kind).isGreaterThanOrEqualTo(1);
+        }
+        Map<String, String> created = Map.of("method", "POST", "uri", "/api/{entity}", "status", "201");
+        assertThat(value(after, "http_server_requests_seconds_count", created)
+                - value(before, "http_server_requests_seconds_count", created)).isEqualTo(1);
+    }
+
+    @Test
+    void poolSessionsAndJvmAreThereWithoutASession() {
+        String text = scrape(anonymous);
+        for (String gauge : new String[] {"r2dbc_pool_acquired_connections", "r2dbc_pool_idle_connections",
+                "r2dbc_pool_pending_connections", "r2dbc_pool_allocated_connections",
+                "r2dbc_pool_max_allocated_connections"}) {
+            assertThat(value(text, gauge, Map.of())).as(gauge).isGreaterThanOrEqualTo(0);
+        }
+        assertThat(value(text, "r2dbc_pool_max_allocated_connections", Map.of())).isEqualTo(20);
+        assertThat(value(text, "events_sessions_active", Map.of())).isGreaterThanOrEqualTo(0);
+        assertThat(value(text, "jvm_memory_used_bytes", Map.of("area", "heap"))).isPositive();
+        assertThat(value(text, "jvm_threads_live_threads", Map.of())).isPositive();
+        assertThat(value(text, "process_uptime_seconds", Map.of())).isPositive();
+    }
+
+    @Test
+    void managementPortMovesActuatorOffTheApiPort() throws IOException {
+        int managementPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            managementPort = socket.getLocalPort();
+        }
+        try (EventsServer moved = TestServers.start(Map.of("EVENTS_MANAGEMENT_PORT", String.valueOf(managementPort)))) {
+            assertThat(moved.managementPort()).isEqualTo(managementPort).isNotEqualTo(moved.port());
+            WebTestClient management = WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).build();
+            TestServers.anonymous(moved).get().uri("/api/metadata").exchange().expectStatus().isOk();
+            assertThat(scrape(management)).contains("uri=\"/api/metadata\"");
+            management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
+                    .expectHeader().exists(RequestIds.HEADER);
+            TestServers.anonymous(moved).get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
+        }
+    }
+
+    private static String scrape(WebTestClient client) {
+        return client.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectHeader().value("Content-Type", type -> assertThat(type).startsWith("text/plain"))
+                .expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    private static Map<String, String> with(Map<String, String> labels, String name, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(labels);
+        copy.put(name, value);
+        return copy;
+    }
+
+    /** The sum of the samples of {@code name} whose labels include {@code labels}; 0 when none. */
+    static double value(String exposition, String name, Map<String, String> labels) {
+        double sum = 0;
+        for (String line : exposition.split("\n")) {
+            Matcher sample = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !sample.matches() || !sample.group(1).equals(name)) {
+                continue;
+            }
+            Map<String, String> found = new LinkedHashMap<>();
+            if (sample.group(3) != null) {
+                Matcher label = LABEL.matcher(sample.group(3));
+                while (label.find()) {
+                    found.put(label.group(1), label.group(2));
+                }
+            }
+            if (found.entrySet().containsAll(labels.entrySet())) {
+                sum += Double.parseDouble(sample.group(4));
+            }
+        }
+        return sum;
+    }
+}
