@@ -2,13 +2,16 @@ package events.api;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ResponseStatusException;
@@ -40,8 +43,8 @@ final class ErrorResponses implements WebExceptionHandler {
     }
 
     /** For the router's {@code onError}. */
-    Mono<ServerResponse> render(Throwable failure) {
-        ApiError error = toApiError(failure);
+    Mono<ServerResponse> render(Throwable failure, ServerRequest request) {
+        ApiError error = toApiError(failure, requestId(request.exchange()));
         ServerResponse.BodyBuilder builder = ServerResponse.status(error.status()).contentType(MediaType.APPLICATION_JSON);
         headers(error).forEach((name, values) -> builder.header(name, values.toArray(String[]::new)));
         return builder.bodyValue(Envelopes.error(error));
@@ -52,13 +55,39 @@ final class ErrorResponses implements WebExceptionHandler {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure); // a stream already under way ends abnormally
         }
-        ApiError error = toApiError(failure);
+        ApiError error = toApiError(failure, requestId(exchange));
         var response = exchange.getResponse();
         response.setStatusCode(HttpStatusCode.valueOf(error.status()));
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         response.getHeaders().addAll(headers(error));
         byte[] body = json.writeValueAsBytes(Envelopes.error(error));
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+
+    /** The request's id (RequestIds set it on the response before anything ran). */
+    private static @Nullable String requestId(ServerWebExchange exchange) {
+        return exchange.getResponse().getHeaders().getFirst(RequestIds.HEADER);
+    }
+
+    /**
+     * {@link #toApiError(Throwable)}, an unexpected failure logged with the request's id: outside
+     * {@code log_level: debug} Reactor does not copy it into the MDC (see EventsServer).
+     */
+    static ApiError toApiError(Throwable failure, @Nullable String requestId) {
+        if (requestId == null) {
+            return toApiError(failure);
+        }
+        String previous = MDC.get(RequestIds.MDC_KEY);
+        MDC.put(RequestIds.MDC_KEY, requestId);
+        try {
+            return toApiError(failure);
+        } finally {
+            if (previous == null) {
+                MDC.remove(RequestIds.MDC_KEY);
+            } else {
+                MDC.put(RequestIds.MDC_KEY, previous);
+            }
+        }
     }
 
     static ApiError toApiError(Throwable failure) {

@@ -44,7 +44,7 @@ final class Routes {
                         .route(path("/{entity}").or(path("/{entity}/{id}")), entities::methodNotAllowed)
                         .route(all(), entities::notFound);
                 })
-                .onError(Throwable.class, (failure, request) -> errors.render(failure))
+                .onError(Throwable.class, (failure, request) -> errors.render(failure, request))
                 .build();
     }
 }

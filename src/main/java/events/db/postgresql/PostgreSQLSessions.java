@@ -92,7 +92,8 @@ public final class PostgreSQLSessions implements SessionStore {
 
     @Override
     public Mono<ActiveSession> touch(String tokenHash, Duration idle, Duration maxAge) {
-        Sql statement = Sql.of(touchSql, touchValues(tokenHash, idle, maxAge));
+        // A read, though it may restart the idle timer on the way.
+        Sql statement = Sql.of(DatabaseMetrics.Kind.SELECT, touchSql, touchValues(tokenHash, idle, maxAge));
         return statements.withConnection(c -> Statements.query(c, statement, this::active))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
@@ -108,7 +109,7 @@ public final class PostgreSQLSessions implements SessionStore {
         }
         Object[] values = Arrays.copyOf(touchValues(tokenHash, idle, maxAge), 5);
         values[4] = id;
-        Sql statement = Sql.of(text, values);
+        Sql statement = Sql.of(DatabaseMetrics.Kind.SELECT, text, values);
         return statements.withConnection(c -> Statements.query(c, statement, row -> new SessionAndDocument(
                         row.get("principal_id") == null ? null : active(row),
                         row.get("id") == null ? null : documents.apply(row))))

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 import events.schema.Entity;
 import events.schema.Field;
 
@@ -16,6 +18,8 @@ final class Sql {
 
     private final StringBuilder text = new StringBuilder();
     private final List<Object> values = new ArrayList<>();
+    /** The kind the metrics count it as, when its text would mislead {@link DatabaseMetrics.Kind#of}. */
+    private DatabaseMetrics.@Nullable Kind kind;
 
     Sql append(String sql) {
         text.append(sql);
@@ -28,9 +32,13 @@ final class Sql {
         return this;
     }
 
-    /** Text made once (at start-up) whose placeholders {@code $1..$n} take {@code values} in order. */
-    static Sql of(String text, Object... values) {
+    /**
+     * Text made once (at start-up) whose placeholders {@code $1..$n} take {@code values} in order, counted
+     * by the metrics as {@code kind}.
+     */
+    static Sql of(DatabaseMetrics.Kind kind, String text, Object... values) {
         Sql sql = new Sql().append(text);
+        sql.kind = kind;
         for (Object value : values) {
             sql.values.add(Objects.requireNonNull(value, "value must not be null"));
         }
@@ -68,6 +76,11 @@ final class Sql {
     Sql table(Entity entity) {
         text.append(table(entity.name()));
         return this;
+    }
+
+    /** The statement's kind for the metrics: as given, else read from the text. */
+    DatabaseMetrics.Kind kind() {
+        return kind != null ? kind : DatabaseMetrics.Kind.of(text());
     }
 
     String text() {

@@ -162,7 +162,7 @@ final class Statements {
 
     /** Runs a query to its end (see {@link #uncancellable}); its rows, mapped, as one list. */
     static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper) {
-        return rows(connection, sql, mapper, DatabaseMetrics.Kind.of(sql.text()));
+        return rows(connection, sql, mapper, sql.kind());
     }
 
     private static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper,
