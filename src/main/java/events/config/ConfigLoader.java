@@ -124,6 +124,9 @@ public final class ConfigLoader {
         if (like == null || like.isNull() || like.isString()) {
             return JsonNodeFactory.instance.stringNode(value);
         }
+        if (like.isArray() && value.isBlank()) {
+            return JsonNodeFactory.instance.arrayNode(); // EVENTS_DB_READ_URIS= : the empty list
+        }
         try {
             return mapper.readTree(value);
         } catch (JacksonException e) {

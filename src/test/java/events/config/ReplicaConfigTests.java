@@ -41,6 +41,11 @@ final class ReplicaConfigTests {
     }
 
     @Test
+    void anEmptyVariableMeansNoReplicas() {
+        assertThat(new ConfigLoader().load(null, Map.of("EVENTS_DB_READ_URIS", "")).dbReadUris()).isEmpty();
+    }
+
+    @Test
     void aReadUriThatIsNotPostgreSQLIsRefused() {
         assertThatThrownBy(() -> new ConfigLoader().load(null, Map.of("EVENTS_DB_READ_URIS", "mysql://r1/events")))
                 .isInstanceOf(StartupException.class).hasMessageContaining("db_read_uris");
