@@ -13,6 +13,7 @@ import events.auth.Sessions;
 import events.config.EventsConfig;
 import events.db.DatabaseStatus;
 import events.db.DocumentStore;
+import events.db.ReadRouting;
 import events.config.DatabaseUri;
 import events.error.ApiError;
 import events.error.ApiException;
@@ -133,6 +134,16 @@ final class AdminHandler {
             entry.getValue().forEach(names::add);
         }
         details.put("trigramIndexes", status.trigramAvailable());
+        var replicas = details.putArray("replicas"); // db_read_uris: each one's state as the probe saw it
+        for (ReadRouting.ReplicaState replica : store.readRouting().replicas()) {
+            ObjectNode node = replicas.addObject();
+            node.put("uri", replica.uri());
+            node.put("state", replica.state());
+            node.put("lagMs", replica.lagMs());
+            node.put("replayLsn", replica.replayLsn());
+            node.put("reads", replica.reads());
+            node.put("error", replica.error());
+        }
         return root;
     }
 
@@ -161,6 +172,8 @@ final class AdminHandler {
         ObjectNode node = json.rebuild()
                 .propertyNamingStrategy(tools.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
                 .build().valueToTree(config);
+        var readUris = node.putArray("db_read_uris"); // without passwords, like db_uri
+        config.dbReadUris().forEach(text -> readUris.add(DatabaseUri.parse(text).toString()));
         if (!config.embedded()) {
             DatabaseUri uri = DatabaseUri.parse(config.dbUri());
             node.put("db_uri", uri.toString());

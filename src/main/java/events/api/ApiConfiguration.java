@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import events.db.ReadRouting;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -143,6 +145,20 @@ public class ApiConfiguration {
     @Order(Ordered.HIGHEST_PRECEDENCE + 2)
     WebFilter acquireBudget(EventsConfig config) {
         return new AcquireBudgetFilter(Duration.ofMillis(config.pool().acquireTimeoutMs()));
+    }
+
+    /** Read-your-writes over read replicas ({@code db_read_uris}); a pass-through without replicas. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE + 3)
+    WebFilter readYourWrites(DocumentStore store) {
+        ReadRouting routing = store.readRouting();
+        return routing.enabled() ? new ReadYourWritesFilter(routing) : (exchange, chain) -> chain.filter(exchange);
+    }
+
+    /** Each replica's lag and state, and where reads went ({@code events.db.replica.*}). */
+    @Bean
+    MeterBinder readReplicaMetrics(DocumentStore store) {
+        return store.readRouting() instanceof MeterBinder binder ? binder : registry -> { };
     }
 
     /** Before anything negotiates on {@code Accept}, Actuator included. */

@@ -124,6 +124,9 @@ public final class ConfigLoader {
         if (like == null || like.isNull() || like.isString()) {
             return JsonNodeFactory.instance.stringNode(value);
         }
+        if (like.isArray() && value.isBlank()) {
+            return JsonNodeFactory.instance.arrayNode(); // EVENTS_DB_READ_URIS= : the empty list
+        }
         try {
             return mapper.readTree(value);
         } catch (JacksonException e) {
@@ -181,6 +184,15 @@ public final class ConfigLoader {
         }
         if (config.shutdownGraceSeconds() < 0) {
             throw new StartupException("Configuration error: shutdown_grace_seconds must be >= 0");
+        }
+        for (String readUri : config.dbReadUris()) {
+            if (!readUri.startsWith("postgresql://") && !readUri.startsWith("postgres://")) {
+                throw new StartupException("Configuration error: each of db_read_uris must be a postgresql:// URI");
+            }
+        }
+        if (config.maxReplicaLagMs() < 0 || config.readYourWritesMs() < 0 || config.replicaProbeMs() < 10) {
+            throw new StartupException("Configuration error: max_replica_lag_ms and read_your_writes_ms must be >= 0, "
+                    + "replica_probe_ms >= 10");
         }
         Integer managementPort = config.management().port();
         if (managementPort != null && (managementPort < 0 || managementPort > 65535)) {

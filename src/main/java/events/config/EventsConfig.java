@@ -28,7 +28,11 @@ public record EventsConfig(
         String logFormat,
         boolean accessLog,
         int shutdownGraceSeconds,
-        ManagementSettings management) {
+        ManagementSettings management,
+        List<String> dbReadUris,
+        int maxReplicaLagMs,
+        int readYourWritesMs,
+        int replicaProbeMs) {
 
     public EventsConfig {
         Objects.requireNonNull(projectName, "projectName must not be null");
@@ -46,6 +50,7 @@ public record EventsConfig(
         Objects.requireNonNull(logFormat, "logFormat must not be null");
         Objects.requireNonNull(management, "management must not be null");
         corsOrigins = List.copyOf(corsOrigins == null ? List.of() : corsOrigins);
+        dbReadUris = List.copyOf(dbReadUris == null ? List.of() : dbReadUris);
     }
 
     /** The documented defaults; {@code schema} null means the built-in Events schema. */
@@ -53,7 +58,7 @@ public record EventsConfig(
         return new EventsConfig("Events", "postgresql", "embedded", "events", null, "127.0.0.1", 5500,
                 "none", false, "development", "info", PoolSettings.defaults(),
                 List.of("http://localhost:4200"), SessionSettings.defaults(), 30, HttpSettings.defaults(), "exact",
-                "text", false, 20, ManagementSettings.defaults());
+                "text", false, 20, ManagementSettings.defaults(), List.of(), 5000, 60000, 500);
     }
 
     public boolean embedded() {

@@ -68,4 +68,9 @@ public interface DocumentStore {
 
     /** One round trip through the pool: completes when the database answers a statement. */
     Mono<Void> ping();
+
+    /** Where reads may go (read replicas), and the write hooks of read-your-writes. */
+    default ReadRouting readRouting() {
+        return ReadRouting.NONE;
+    }
 }

@@ -35,11 +35,14 @@ public final class PostgreSQLCore implements AutoCloseable {
     private final DatabaseUri uri;
     private final EventsConfig.PoolSettings settings;
     private final DatabaseMetrics metrics = new DatabaseMetrics();
+    private final ReadReplicas replicas;
 
-    private PostgreSQLCore(ConnectionPool pool, DatabaseUri uri, EventsConfig.PoolSettings settings) {
+    private PostgreSQLCore(ConnectionPool pool, DatabaseUri uri, EventsConfig config) {
         this.pool = pool;
         this.uri = uri;
-        this.settings = settings;
+        this.settings = config.pool();
+        this.replicas = new ReadReplicas(new Statements(pool, acquireTimeout(), settings.max(), metrics), uri, config,
+                metrics);
     }
 
     /** Connects to {@code uri} (its database, else {@code dbName}), creating the database if needed. */
@@ -70,7 +73,31 @@ public final class PostgreSQLCore implements AutoCloseable {
             throw new StartupException("Cannot connect to the database at " + uri + ": " + describe(e));
         }
         log.info("Connected to {} (pool {}..{})", uri, settings.min(), settings.max());
-        return new PostgreSQLCore(pool, uri, settings);
+        return new PostgreSQLCore(pool, uri, config);
+    }
+
+    /**
+     * A pool on a read replica ({@code db_read_uris}): same settings as the primary's, but it starts
+     * empty and never fails the start-up; a replica that is down is the probe's business.
+     */
+    static ConnectionPool replicaPool(DatabaseUri uri, EventsConfig config, String name) {
+        EventsConfig.PoolSettings settings = config.pool();
+        return new ConnectionPool(ConnectionPoolConfiguration.builder(
+                        new PostgresqlConnectionFactory(connection(uri, config).build()))
+                .name(name)
+                .initialSize(0)
+                .maxSize(settings.max())
+                .maxIdleTime(Duration.ofSeconds(settings.maxIdleSeconds()))
+                .maxAcquireTime(Duration.ofMillis(settings.acquireTimeoutMs()))
+                .maxCreateConnectionTime(Duration.ofMillis(settings.acquireTimeoutMs()))
+                .validationDepth(ValidationDepth.LOCAL)
+                .acquireRetry(0)
+                .build());
+    }
+
+    /** The read replicas ({@code db_read_uris}; none configured: every read on this pool). */
+    public ReadReplicas replicas() {
+        return replicas;
     }
 
     public ConnectionPool pool() {
@@ -98,6 +125,7 @@ public final class PostgreSQLCore implements AutoCloseable {
 
     @Override
     public void close() {
+        replicas.close();
         pool.dispose();
     }
 

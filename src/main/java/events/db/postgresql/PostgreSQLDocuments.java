@@ -56,6 +56,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     private final JsonMapper json;
     private final StreamSlots streamSlots;
     private final BulkInserts bulk;
+    private final ReadReplicas replicas;
 
     public PostgreSQLDocuments(Schema schema, PostgreSQLCore core, boolean caseSensitive, JsonMapper json) {
         this.schema = schema;
@@ -72,6 +73,12 @@ public final class PostgreSQLDocuments implements DocumentStore {
         this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
         this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned);
         this.bulk = new BulkInserts(this, expressions, errors);
+        this.replicas = core.replicas();
+    }
+
+    @Override
+    public ReadReplicas readRouting() {
+        return replicas;
     }
 
     /** The session store on the same pool. */
@@ -144,10 +151,12 @@ public final class PostgreSQLDocuments implements DocumentStore {
     @Override
     public Mono<ListPage> list(Entity entity, ListQuery query) {
         Sql page = lists.page(entity, query);
-        return statements.withConnection(c -> Statements.rows(c, page, row -> pageRow(row, query))
-                        .flatMap(rows -> finish(c, entity, query, rows)))
+        // A replica's when one may serve it (ReadReplicas); the page and its count on the same server.
+        return replicas.read(reads -> reads.withConnection(c -> Statements.rows(c, page, row -> pageRow(row, query))
+                                .flatMap(rows -> finish(c, entity, query, rows)))
+                        .singleOrEmpty()
+                        .switchIfEmpty(Mono.defer(() -> counted(reads, entity, query))).flux())
                 .singleOrEmpty()
-                .switchIfEmpty(Mono.defer(() -> counted(entity, query)))
                 .onErrorMap(errors::translate);
     }
 
@@ -194,7 +203,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
     }
 
     /** The page and an exact {@code count(*)} of the match, in one read-only snapshot. */
-    private Mono<ListPage> counted(Entity entity, ListQuery query) {
+    private Mono<ListPage> counted(Statements statements, Entity entity, ListQuery query) {
         Sql page = lists.page(entity, query);
         Sql count = lists.count(entity, query);
         int size = query.page().size();
@@ -242,8 +251,8 @@ public final class PostgreSQLDocuments implements DocumentStore {
     @Override
     public Flux<StoredDocument> stream(Entity entity, ListQuery query) {
         Sql sql = lists.stream(entity, query);
-        return streamSlots.within(slot -> statements.inTransaction(Statements.SNAPSHOT,
-                        c -> Statements.cursor(c, sql, STREAM_BATCH, this::document)))
+        return streamSlots.within(slot -> replicas.read(reads -> reads.inTransaction(Statements.SNAPSHOT,
+                        c -> Statements.cursor(c, sql, STREAM_BATCH, this::document))))
                 .onErrorMap(errors::translate);
     }
 

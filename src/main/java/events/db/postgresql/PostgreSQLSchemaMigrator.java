@@ -59,8 +59,11 @@ final class PostgreSQLSchemaMigrator {
      */
     void migrateAtStartup(Statements statements, Duration timeout) {
         try {
-            statements.withConnection(c -> Statements.update(c, "CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-                    .blockLast(timeout);
+            // Under the migration's lock: two processes starting at once would otherwise race on
+            // pg_extension (one fails with a unique violation, then migrates without trigram indexes
+            // and drops the other's as stale).
+            statements.inTransaction(Statements.READ_COMMITTED, c -> Statements.update(c, LOCK)
+                    .then(Statements.update(c, "CREATE EXTENSION IF NOT EXISTS pg_trgm"))).blockLast(timeout);
         } catch (RuntimeException e) {
             log.warn("pg_trgm is not available ({}); \"contains\" filters will scan", PostgreSQLCore.describe(e));
         }
