@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
@@ -21,6 +20,7 @@ import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
 
 import events.error.ApiError;
+import events.logging.RequestMdc;
 import events.error.ApiException;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
@@ -70,24 +70,12 @@ final class ErrorResponses implements WebExceptionHandler {
     }
 
     /**
-     * {@link #toApiError(Throwable)}, an unexpected failure logged with the request's id: outside
-     * {@code log_level: debug} Reactor does not copy it into the MDC (see EventsServer).
+     * {@link #toApiError(Throwable)}, an unexpected failure logged with the request's id (see RequestMdc).
      */
     static ApiError toApiError(Throwable failure, @Nullable String requestId) {
-        if (requestId == null) {
-            return toApiError(failure);
-        }
-        String previous = MDC.get(RequestIds.MDC_KEY);
-        MDC.put(RequestIds.MDC_KEY, requestId);
-        try {
-            return toApiError(failure);
-        } finally {
-            if (previous == null) {
-                MDC.remove(RequestIds.MDC_KEY);
-            } else {
-                MDC.put(RequestIds.MDC_KEY, previous);
-            }
-        }
+        ApiError[] error = new ApiError[1];
+        RequestMdc.run(requestId, () -> error[0] = toApiError(failure));
+        return error[0];
     }
 
     static ApiError toApiError(Throwable failure) {

@@ -3,20 +3,20 @@ package events.api;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.MDC;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.HttpHandlerDecoratorFactory;
 
 import com.github.f4b6a3.ulid.Ulid;
 
-import io.micrometer.context.ContextRegistry;
+import events.logging.RequestMdc;
+
 import reactor.util.context.Context;
 
 /**
  * {@code X-Request-Id} (api.md 15): every response carries the client's id when it sent a sane one (1–128
  * printable ASCII characters, no spaces), else a new ULID; a bad one is replaced, never echoed. The id
- * goes into the Reactor context of the whole exchange, error handlers included, and from there (with
- * automatic context propagation) into the MDC of every log line written for the request.
+ * goes into the Reactor context of the whole exchange, error handlers included; the lines written for the
+ * request put it into their MDC ({@link RequestMdc}).
  *
  * <p>A decorator of the whole {@link HttpHandler} rather than a {@code WebFilter}: filters run inside
  * the exception handlers, and the error lines those write belong to the request too.
@@ -26,15 +26,9 @@ public final class RequestIds implements HttpHandlerDecoratorFactory {
     /** The request and response header. */
     public static final String HEADER = "X-Request-Id";
     /** The MDC key, and the key of the Reactor context. */
-    public static final String MDC_KEY = "requestId";
+    public static final String MDC_KEY = RequestMdc.KEY;
     static final int MAX_LENGTH = 128;
     private static final int RANDOM_BYTES = 10;
-
-    static {
-        // Reactor restores MDC[requestId] from the context on every signal of the request's operators.
-        ContextRegistry.getInstance().registerThreadLocalAccessor(MDC_KEY, () -> MDC.get(MDC_KEY),
-                value -> MDC.put(MDC_KEY, value), () -> MDC.remove(MDC_KEY));
-    }
 
     @Override
     public HttpHandler apply(HttpHandler handler) {

@@ -87,27 +87,25 @@ final class RequestIdIntegrationTests {
 
     @Test
     void theRequestsLogLinesCarryItsId() {
-        // At log_level debug every line of a request carries its id (Reactor's automatic context
-        // propagation, switched on only there for its cost; see EventsServer).
+        Logger events = (Logger) LoggerFactory.getLogger("events");
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level level = events.getLevel();
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        events.setLevel(Level.DEBUG);
         String id = "logged-" + unique();
-        try (EventsServer debug = TestServers.start(Map.of("EVENTS_LOG_LEVEL", "debug"))) {
-            // Attached once the server runs: a Spring Boot start may reset Logback, and with it our appender.
-            Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-            captured.start();
-            root.addAppender(captured);
-            try {
-                WebTestClient debugClient = TestServers.client(debug);
-                debugClient.get().uri("/api/Account?pageSize=2&sort=name").header(RequestIds.HEADER, id).exchange()
-                        .expectStatus().isOk().expectBody().returnResult();
-                debugClient.get().uri("/api/Account/no-such-" + id).header(RequestIds.HEADER, id).exchange()
-                        .expectStatus().isNotFound().expectBody().returnResult();
-                // The access line is written when the exchange completes, which may be just after the client
-                // has the answer.
-                awaitLines(captured, id, 2);
-            } finally {
-                root.detachAppender(captured);
-            }
+        try {
+            client.get().uri("/api/Account?pageSize=2&sort=name").header(RequestIds.HEADER, id).exchange()
+                    .expectStatus().isOk().expectBody().returnResult();
+            client.get().uri("/api/Account/no-such-" + id).header(RequestIds.HEADER, id).exchange()
+                    .expectStatus().isNotFound().expectBody().returnResult();
+            // The access line is written when the exchange completes, which may be just after the client has
+            // the answer.
+            awaitLines(captured, id, 2);
+        } finally {
+            events.setLevel(level);
+            root.detachAppender(captured);
         }
         List<ILoggingEvent> lines = snapshot(captured);
         // The SQL of those requests (logged at debug on the driver's threads) names the Account table.

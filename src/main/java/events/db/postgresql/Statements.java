@@ -24,6 +24,7 @@ import reactor.util.context.Context;
 import reactor.util.retry.Retry;
 
 import events.db.AcquireBudget;
+import events.logging.RequestMdc;
 
 /**
  * Runs SQL over the pool: a connection per unit of work, released on completion, error and cancel
@@ -167,9 +168,9 @@ final class Statements {
 
     private static <T> Mono<List<T>> rows(Connection connection, Sql sql, Function<Readable, T> mapper,
                                           DatabaseMetrics.Kind kind) {
-        return timed(kind, Flux.from(statement(connection, sql).execute())
+        return timed(kind, sql.text(), Mono.defer(() -> Flux.from(statement(connection, sql).execute())
                 .concatMap(result -> result.map(mapper))
-                .collectList());
+                .collectList()));
     }
 
     /**
@@ -191,17 +192,21 @@ final class Statements {
 
     /** Runs a statement and returns the affected row count. */
     static Mono<Long> update(Connection connection, String sql) {
-        return timed(DatabaseMetrics.Kind.of(sql), Flux.from(connection.createStatement(sql).execute())
+        return timed(DatabaseMetrics.Kind.of(sql), sql, Mono.defer(() -> Flux.from(connection.createStatement(sql).execute())
                 .concatMap(result -> result.getRowsUpdated())
-                .reduce(0L, Long::sum));
+                .reduce(0L, Long::sum)));
     }
 
     /**
      * Runs a statement to its end ({@link #uncancellable}) and records its time and outcome in the
      * {@link DatabaseMetrics} of the unit of work, when there is one.
      */
-    private static <T> Mono<T> timed(DatabaseMetrics.Kind kind, Mono<T> statement) {
+    private static <T> Mono<T> timed(DatabaseMetrics.Kind kind, String text, Mono<T> statement) {
         return Mono.deferContextual(context -> {
+            if (log.isDebugEnabled()) {
+                // The text only: bound values may be secrets. With the request's id (RequestMdc).
+                RequestMdc.run(context, () -> log.debug("SQL: {}", text));
+            }
             DatabaseMetrics metrics = context.getOrDefault(DatabaseMetrics.class, null);
             if (metrics == null) {
                 return uncancellable(statement);
@@ -227,9 +232,6 @@ final class Statements {
     }
 
     private static Statement statement(Connection connection, Sql sql) {
-        if (log.isDebugEnabled()) {
-            log.debug("SQL: {}", sql.text()); // the text only: bound values may be secrets
-        }
         Statement statement = connection.createStatement(sql.text());
         List<Object> values = sql.values();
         for (int i = 0; i < values.size(); i++) {
