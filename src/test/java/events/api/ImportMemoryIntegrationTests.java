@@ -11,12 +11,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +52,7 @@ final class ImportMemoryIntegrationTests {
     /** Characters of padding per line: with 144 a line is 312 bytes. */
     private static final int PADDING = Integer.getInteger("import.padding", 144);
     private static final String HEAP = System.getProperty("import.heap", "256m");
+    private static final Path GC_LOG = Path.of("target", "import-memory-gc.log").toAbsolutePath();
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String DATABASE = "events_it_import_" + ProcessHandle.current().pid();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
@@ -62,7 +66,7 @@ final class ImportMemoryIntegrationTests {
             port = socket.getLocalPort();
         }
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                "-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + GC_LOG, "-cp", System.getProperty("java.class.path"),
                 Application.class.getName());
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -106,6 +110,13 @@ final class ImportMemoryIntegrationTests {
                 sent.get() / 1_000_000, HEAP, Math.round(seconds), Math.round(LINES / seconds));
         assertThat(server.isAlive()).as("no OutOfMemoryError with -Xmx" + HEAP + " (see target/import-memory-server.log)")
                 .isTrue();
+        // The heap in use after each collection, from the GC log ("Pause Young ... 44M->28M(64M)").
+        Matcher after = Pattern.compile("->(\\d+)M\\(").matcher(Files.readString(GC_LOG));
+        int most = 0;
+        while (after.find()) {
+            most = Math.max(most, Integer.parseInt(after.group(1)));
+        }
+        log.info("Heap in use after a collection: at most {} MB of -Xmx{}", most, HEAP);
         JsonNode summary = progress.get(progress.size() - 1);
         assertThat(summary.path("data").toString())
                 .isEqualTo("{\"received\":" + LINES + ",\"created\":" + LINES + ",\"failed\":0}");
