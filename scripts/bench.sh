@@ -347,7 +347,7 @@ fi
 # imported over HTTP (POST /api/Account/_import, the server warm) and by the jar's import command (a new
 # JVM each time: its start is in the figure), next to PostgreSQL's COPY FROM STDIN of the very rows the
 # import stored, into the same table with the same indexes; then exported by the jar's export command
-# next to COPY (SELECT ...) TO STDOUT of the same rows. Interleaved rounds, each starting from a table
+# and over HTTP (the NDJSON stream) next to COPY (SELECT ...) TO STDOUT of the same rows. Interleaved rounds, each starting from a table
 # without these rows; one markdown table of its own, with the load average before and after.
 import_export_scenarios() {
   if [ -n "$ONLY" ] && ! [[ import-export =~ $ONLY ]]; then return; fi
@@ -357,7 +357,8 @@ import_export_scenarios() {
   wipe() { psql -q "$DB_URI/$DB" -c "DELETE FROM \"Account\" WHERE $range" -c 'VACUUM ANALYZE "Account"'; }
   now() { date +%s%N; }
   rate() { awk -v n="$n" -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", n / ((b - a) / 1e9)}'; }
-  local http=() command=() command_stream=() copy_in=() export_wall=() export_stream=() copy_out=() t0 t1 answer log
+  local http=() command=() command_stream=() copy_in=() export_wall=() export_stream=() export_http=() copy_out=()
+  local t0 t1 answer log
   local load_before
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   wipe
@@ -376,6 +377,11 @@ import_export_scenarios() {
     [ "$(wc -l < "$out")" = "$n" ] || { echo "export command failed: ${log: -300}" >&2; exit 1; }
     export_wall+=("$(rate "$t0" "$t1")")
     export_stream+=("$(grep -o '[0-9,]*/s' <<< "$log" | tail -1 | tr -d ',/s')")
+    t0=$(now)
+    curl -s -b "sessionId=$WRITER" -H 'Accept: application/x-ndjson' "$URL/api/Account?filter=$filter" > "$out"
+    t1=$(now)
+    [ "$(wc -l < "$out")" = "$n" ] || { echo "export over HTTP failed: $(head -c 300 "$out")" >&2; exit 1; }
+    export_http+=("$(rate "$t0" "$t1")")
     t0=$(now)
     psql -q "$DB_URI/$DB" -c "COPY (SELECT id, data FROM \"Account\" WHERE $range ORDER BY id) TO STDOUT" > /dev/null
     t1=$(now)
@@ -409,5 +415,6 @@ import_export_scenarios() {
   ratio_of=$ce
   echo "| export, \`java -jar events-server.jar export Account file --filter ...\`, whole command (JVM start included) | $(stats "${export_wall[@]}") | \`COPY (SELECT id, data ... ORDER BY id) TO STDOUT\`: $(stats "${copy_out[@]}") | $(ratio "${export_wall[@]}") |"
   echo "| export, the same command's streaming rate (its progress line: from the first row to the last) | $(stats "${export_stream[@]}") | the same COPY | $(ratio "${export_stream[@]}") |"
+  echo "| export over HTTP, \`GET /api/Account?filter=...\` with \`Accept: application/x-ndjson\` (server warm) | $(stats "${export_http[@]}") | the same COPY | $(ratio "${export_http[@]}") |"
 }
 import_export_scenarios
