@@ -14,6 +14,7 @@ import events.auth.Sessions;
 import events.documents.DocumentImport;
 import events.documents.DocumentService;
 import events.documents.ImportMode;
+import events.documents.ImportReport;
 import events.documents.NdjsonLine;
 import events.documents.NdjsonLines;
 import events.documents.EntityTags;
@@ -26,6 +27,7 @@ import events.schema.Entity;
 import events.schema.Schema;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The entity routes of api.md 4, the import (12.2) and the atomic batch (14). Each handler parses (entity, parameters,
@@ -145,9 +147,19 @@ final class EntityHandler {
                 .flatMap(p -> caller(request).flatMap(access -> imports.run(access, p.getKey(), p.getValue(),
                         importLines(request))))
                 .flatMap(reports -> NdjsonResponses.wanted(request)
-                        ? ndjson.progress(reports.map(report -> report.done() ? ImportAnswers.summary(report)
-                                : ImportAnswers.progress(report)))
+                        ? ndjson.progress(progressLines(reports))
                         : reports.last().flatMap(report -> Envelopes.ok(ImportAnswers.summary(report))));
+    }
+
+    /**
+     * The progress answer's lines. A failure before the first line is the usual error answer; after it
+     * (the status is sent) the error envelope is the last line, so the client learns what happened.
+     */
+    private static Flux<ObjectNode> progressLines(Flux<ImportReport> reports) {
+        return reports
+                .map(report -> report.done() ? ImportAnswers.summary(report) : ImportAnswers.progress(report))
+                .switchOnFirst((first, lines) -> first.isOnError() ? lines
+                        : lines.onErrorResume(failure -> Mono.just(Envelopes.error(ErrorResponses.toApiError(failure)))));
     }
 
     /** The body's lines, read as they arrive; 415 for a type that is not NDJSON. */

@@ -321,6 +321,54 @@ final class ImportIntegrationTests {
         assertThat(importing(client, "/api/Child/_import", child(unique(), "after", parentId)).status()).isEqualTo(200);
     }
 
+    @Test
+    void aClientThatStopsSendingGetsA408AndItsTransactionEnds() throws Exception {
+        try (EventsServer stalls = TestServers.start(Map.of("EVENTS_SCHEMA", WriteRequests.SCHEMA,
+                "EVENTS_STREAM_STALL_SECONDS", "2"))) {
+            WebTestClient open = TestServers.client(stalls);
+            String parent = post(open, "/api/Parent", Map.of("name", "Stall parent")).data().path("id").asString();
+            String database = TestServers.database(stalls);
+            // Progress answer: a batch went through, then the body stalls; the error is the last line.
+            String tag = unique();
+            StringBuilder lines = new StringBuilder();
+            for (int i = 0; i < 1500; i++) {
+                lines.append(child(tag, "s" + i, parent)).append('\n');
+            }
+            try (RawHttp http = RawHttp.connect(stalls.port(), Duration.ofSeconds(20))) {
+                http.send("POST /api/Child/_import HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n"
+                        + "Accept: application/x-ndjson\r\nContent-Length: 10000000\r\n\r\n" + lines);
+                RawHttp.Response answer = http.read();
+                assertThat(answer.status()).isEqualTo(200);
+                List<String> received = answer.text().lines().toList();
+                assertThat(received.get(0)).isEqualTo("{\"received\":1000,\"created\":1000,\"failed\":0}");
+                JsonNode last = WriteRequests.JSON.readTree(received.get(received.size() - 1));
+                assertThat(last.path("status").asString()).isEqualTo("error");
+                assertThat(last.path("notifications").path("general").path("errors").path(0).path("message").asString())
+                        .isEqualTo("The request body stalled: nothing arrived for 2 s");
+            }
+            assertNoBackendInTransaction(database);
+            assertThat(get(open, "/api/Child?pageSize=1&filter=code:" + tag).body().path("pagination").path("total")
+                    .asInt()).isEqualTo(1000);
+            // Atomic, plain answer: a 408, and the transaction that held 500 lines is gone.
+            String atomic = unique();
+            try (RawHttp http = RawHttp.connect(stalls.port(), Duration.ofSeconds(20))) {
+                StringBuilder some = new StringBuilder();
+                for (int i = 0; i < 500; i++) {
+                    some.append(child(atomic, "a" + i, parent)).append('\n');
+                }
+                http.send("POST /api/Child/_import?mode=atomic HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Content-Type: application/x-ndjson\r\nContent-Length: 10000000\r\n\r\n" + some);
+                RawHttp.Response answer = http.read();
+                assertThat(answer.status()).isEqualTo(408);
+                assertThat(answer.json().path("notifications").path("general").path("errors").path(0).path("type")
+                        .asString()).isEqualTo("bad_request");
+            }
+            assertNoBackendInTransaction(database);
+            assertThat(get(open, "/api/Child?pageSize=1&filter=code:" + atomic).body().path("pagination").path("total")
+                    .asInt()).isZero();
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static Response importing(WebTestClient client, String uri, String body) {
