@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -206,12 +207,18 @@ final class BulkCommands {
             Long total = database.documents().list(entity, count)
                     .map(outcome -> outcome.pagination() == null ? null : outcome.pagination().total())
                     .block(COUNT_TIMEOUT);
-            Path partial = file == null ? null : Files.createTempFile(parent, "." + file.getFileName(), ".part");
+            // Beside the target, with the permissions any new file gets (a temporary file's are owner-only).
+            Path partial = file == null ? null
+                    : parent.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+            if (partial != null) {
+                Files.deleteIfExists(partial);
+            }
             long written = 0;
             Progress progress = Progress.start("export " + entity.name(), total == null ? -1 : total, err);
             try {
                 try (OutputStream sink = new BufferedOutputStream(partial == null ? new Unclosed(out)
-                        : Files.newOutputStream(partial), READ_BUFFER)) {
+                        : Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                        READ_BUFFER)) {
                     for (ObjectNode document : database.documents().stream(entity, query).toIterable(EXPORT_PREFETCH)) {
                         sink.write(JSON.writeValueAsBytes(document));
                         sink.write('\n');

@@ -86,6 +86,9 @@ final class ImportExportCommandIntegrationTests {
             assertThat(Files.readAllBytes(second)).as("ids, values and field order survive the round trip")
                     .isEqualTo(bytes);
         }
+        try (var files = Files.list(directory)) {
+            assertThat(files.map(Path::toString)).as("no partial export left behind").noneMatch(f -> f.endsWith(".part"));
+        }
     }
 
     @Test
