@@ -22,9 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The database of a configuration opened by a command of the jar ({@code create}, {@code import} and
- * {@code export}) rather than by a server: with {@code db_uri: embedded}, the
- * PostgreSQL a running server already started on the data directory, or else one started for the
- * command and stopped by {@link #close}; its tables brought up to date; the document service over it.
+ * {@code export}) rather than by a server: with {@code db_uri: embedded}, the PostgreSQL a running server
+ * already started on the data directory, or else one started for the command and stopped by
+ * {@link #close}; its tables brought up to date; the document service over it.
  * Blocking: for the command line and tests.
  */
 public final class OfflineDatabase implements AutoCloseable {

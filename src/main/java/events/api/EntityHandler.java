@@ -1,11 +1,9 @@
 package events.api;
 
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.web.reactive.function.BodyExtractors;
-
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -30,10 +28,10 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The entity routes of api.md 4, the import (12.2) and the atomic batch (14). Each handler parses (entity, parameters,
- * preconditions), resolves the caller (401), calls the document service with the body still unread (the
- * service's permission gate, 403, comes before the body's 400/415/422) and wraps the outcome in the
- * envelope; the order of those steps is the error precedence of api.md 3.5 and 13.
+ * The entity routes of api.md 4, the import (12.2) and the atomic batch (14). Each handler parses
+ * (entity, parameters, preconditions), resolves the caller (401), calls the document service with the body
+ * still unread (the service's permission gate, 403, comes before the body's 400/415/422) and wraps the
+ * outcome in the envelope; the order of those steps is the error precedence of api.md 3.5 and 13.
  */
 final class EntityHandler {
 
@@ -140,11 +138,11 @@ final class EntityHandler {
         return Mono.fromCallable(() -> {
                     Entity entity = entity(request, 'c');
                     String mode = QueryParameters.ofImport(request.uri().getRawQuery()).get("mode").orElse("");
-                    return Map.entry(entity, mode.isBlank() ? ImportMode.SKIP : ImportMode.of(mode)
+                    return new ImportRequest(entity, mode.isBlank() ? ImportMode.SKIP : ImportMode.of(mode)
                             .orElseThrow(() -> new ApiException(new ApiError.BadRequest("mode must be skip or atomic, "
                                     + "not '" + shorten(mode, 20) + "'", "mode"))));
                 })
-                .flatMap(p -> caller(request).flatMap(access -> imports.run(access, p.getKey(), p.getValue(),
+                .flatMap(p -> caller(request).flatMap(access -> imports.run(access, p.entity(), p.mode(),
                         importLines(request))))
                 .flatMap(reports -> NdjsonResponses.wanted(request)
                         ? ndjson.progress(progressLines(reports))
@@ -230,6 +228,10 @@ final class EntityHandler {
 
     private static String shorten(String text, int max) {
         return text.length() > max ? text.substring(0, max) + "..." : text;
+    }
+
+    /** An import's entity and mode. */
+    private record ImportRequest(Entity entity, ImportMode mode) {
     }
 
     /** The request's entity, its path id (null on list routes) and its query parameters. */

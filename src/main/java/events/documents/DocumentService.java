@@ -309,7 +309,7 @@ public final class DocumentService {
 
     /** A create body checked and completed: final id, notification key, stored data, failures, ignored keys. */
     record NewDocument(String id, String key, boolean clientId, ObjectNode data, List<ApiError.Entry> errors,
-                               List<String> ignored) {
+                       List<String> ignored) {
     }
 
     /** Validation, the id (the client's, or a new ULID) and the automatic fields of a document to create. */
