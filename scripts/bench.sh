@@ -12,7 +12,8 @@
 # Knobs: RUNS (3), DURATION (6 s per run and tool), CONCURRENCIES ("16 64"), STREAM_CONCURRENCIES
 # ("2", the export: every export holds a pooled connection for its whole length and the pool has 20),
 # BULK_CONCURRENCIES ("4 16", the bulk-create scenarios), WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
-# about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY.
+# about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY,
+# IMPORT_ROWS (100000, the import-export scenario: a table of its own after the main one).
 #
 # What each tool reports: wrk --latency gives p50/p99 of its (coordinated-omission corrected) latency
 # histogram; pgbench's p50/p99 are computed here from its per-transaction log (-l), which costs it a
@@ -349,3 +350,79 @@ fi
   echo 'COMMIT;'
 } | ROWS=$USERS DURATION=$EXPORT_DURATION scenario export-ndjson "\`GET /api/User\`, \`Accept: application/x-ndjson\` ($USERS documents, -Xmx$EXPORT_HEAP)" \
   reader 1 "$STREAM_CONCURRENCIES" -H 'Accept: application/x-ndjson' "$URL/api/User"
+
+# Import and export (api.md 12.2, 12.3): IMPORT_ROWS Accounts (no secret field, ids imp-0000000 ...)
+# imported over HTTP (POST /api/Account/_import, the server warm) and by the jar's import command (a new
+# JVM each time: its start is in the figure), next to PostgreSQL's COPY FROM STDIN of the very rows the
+# import stored, into the same table with the same indexes; then exported by the jar's export command
+# and over HTTP (the NDJSON stream) next to COPY (SELECT ...) TO STDOUT of the same rows. Interleaved rounds, each starting from a table
+# without these rows; one markdown table of its own, with the load average before and after.
+import_export_scenarios() {
+  if [ -n "$ONLY" ] && ! [[ import-export =~ $ONLY ]]; then return; fi
+  local n=${IMPORT_ROWS:-100000} file=$WORK/import.ndjson rows=$WORK/import.copy out=$WORK/export.ndjson
+  local range="id >= 'imp-' AND id < 'imp.'" filter="id:gte:imp-,id:lt:imp."
+  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "{\"id\": \"imp-%07d\", \"name\": \"Imported account %d\", \"credit\": %d.%02d, \"expireDate\": \"2027-%02d-%02d\", \"enabled\": %s}\n", i, i, i % 100000, i % 100, i % 12 + 1, i % 28 + 1, (i % 3 ? "true" : "false") }' > "$file"
+  wipe() { psql -q "$DB_URI/$DB" -c "DELETE FROM \"Account\" WHERE $range" -c 'VACUUM ANALYZE "Account"'; }
+  now() { date +%s%N; }
+  rate() { awk -v n="$n" -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", n / ((b - a) / 1e9)}'; }
+  local http=() command=() command_stream=() copy_in=() export_wall=() export_stream=() export_http=() copy_out=()
+  local t0 t1 answer log
+  local load_before
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  wipe
+  [ "$WARMUP" = 0 ] || { curl -s -o /dev/null -b "sessionId=$WRITER" -H 'Content-Type: application/x-ndjson' \
+    --data-binary @"$file" "$URL/api/Account/_import"; wipe; }
+  for _ in $(seq "$RUNS"); do
+    t0=$(now)
+    answer=$(curl -s -b "sessionId=$WRITER" -H 'Content-Type: application/x-ndjson' --data-binary @"$file" "$URL/api/Account/_import")
+    t1=$(now)
+    grep -q "\"created\":$n," <<< "$answer" || { echo "import over HTTP failed: ${answer:0:300}" >&2; exit 1; }
+    http+=("$(rate "$t0" "$t1")")
+    [ -s "$rows" ] || psql -q "$DB_URI/$DB" -c "\\copy (SELECT id, data FROM \"Account\" WHERE $range ORDER BY id) TO '$rows'"
+    t0=$(now)
+    log=$(EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB java -jar target/events-server.jar export Account "$out" --filter "$filter" 2>&1)
+    t1=$(now)
+    [ "$(wc -l < "$out")" = "$n" ] || { echo "export command failed: ${log: -300}" >&2; exit 1; }
+    export_wall+=("$(rate "$t0" "$t1")")
+    export_stream+=("$(grep -o '[0-9,]*/s' <<< "$log" | tail -1 | tr -d ',/s')")
+    t0=$(now)
+    curl -s -b "sessionId=$WRITER" -H 'Accept: application/x-ndjson' "$URL/api/Account?filter=$filter" > "$out"
+    t1=$(now)
+    [ "$(wc -l < "$out")" = "$n" ] || { echo "export over HTTP failed: $(head -c 300 "$out")" >&2; exit 1; }
+    export_http+=("$(rate "$t0" "$t1")")
+    t0=$(now)
+    psql -q "$DB_URI/$DB" -c "COPY (SELECT id, data FROM \"Account\" WHERE $range ORDER BY id) TO STDOUT" > /dev/null
+    t1=$(now)
+    copy_out+=("$(rate "$t0" "$t1")")
+    wipe
+    t0=$(now)
+    psql -q "$DB_URI/$DB" -c "COPY \"Account\" (id, data) FROM STDIN" < "$rows"
+    t1=$(now)
+    copy_in+=("$(rate "$t0" "$t1")")
+    wipe
+    t0=$(now)
+    log=$(EVENTS_DB_URI=$DB_URI EVENTS_DB_NAME=$DB java -jar target/events-server.jar import Account "$file" 2>&1 > /dev/null)
+    t1=$(now)
+    grep -q "$n documents created, 0 lines failed" <<< "$log" || { echo "import command failed: ${log: -300}" >&2; exit 1; }
+    command+=("$(rate "$t0" "$t1")")
+    command_stream+=("$(grep -o '[0-9,]*/s' <<< "$log" | tail -1 | tr -d ',/s')")
+    wipe
+  done
+  local ci ce
+  ci=$(printf '%s\n' "${copy_in[@]}" | median); ce=$(printf '%s\n' "${copy_out[@]}" | median)
+  ratio() { awk -v a="$(printf '%s\n' "$@" | median)" -v b="$ratio_of" 'BEGIN {printf "%.2f", a / b}'; }
+  echo
+  echo "Import and export of $n Accounts (no secret field), RUNS=$RUNS; load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after:"
+  echo
+  echo "| what | documents/s (min / median / max) | PostgreSQL alone, rows/s (min / median / max) | ratio of medians |"
+  echo "|---|---|---|---|"
+  ratio_of=$ci
+  echo "| import, \`POST /api/Account/_import\` (server warm) | $(stats "${http[@]}") | \`COPY \"Account\" (id, data) FROM STDIN\`: $(stats "${copy_in[@]}") | $(ratio "${http[@]}") |"
+  echo "| import, \`java -jar events-server.jar import Account file\`, whole command (JVM start included) | $(stats "${command[@]}") | the same COPY | $(ratio "${command[@]}") |"
+  echo "| import, the same command's rate (its progress line: from the first line read to the last) | $(stats "${command_stream[@]}") | the same COPY | $(ratio "${command_stream[@]}") |"
+  ratio_of=$ce
+  echo "| export, \`java -jar events-server.jar export Account file --filter ...\`, whole command (JVM start included) | $(stats "${export_wall[@]}") | \`COPY (SELECT id, data ... ORDER BY id) TO STDOUT\`: $(stats "${copy_out[@]}") | $(ratio "${export_wall[@]}") |"
+  echo "| export, the same command's streaming rate (its progress line: from the first row to the last) | $(stats "${export_stream[@]}") | the same COPY | $(ratio "${export_stream[@]}") |"
+  echo "| export over HTTP, \`GET /api/Account?filter=...\` with \`Accept: application/x-ndjson\` (server warm) | $(stats "${export_http[@]}") | the same COPY | $(ratio "${export_http[@]}") |"
+}
+import_export_scenarios

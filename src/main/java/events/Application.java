@@ -10,7 +10,8 @@ import events.error.ApiException;
 
 /**
  * {@code java -jar events-server.jar [config.json]}: starts the server, or ends with one line naming the
- * problem and exit code 2 when the configuration, schema or database is not usable.
+ * problem and exit code 2 when the configuration, schema or database is not usable. The commands
+ * {@code create} (api.md 9.3), {@code import} and {@code export} (12.3) run instead when named.
  */
 public final class Application {
 
@@ -18,8 +19,14 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        int bulk = BulkCommands.position(args);
+        if (bulk >= 0) {
+            BulkCommands.logToStandardError();
+            System.exit(BulkCommands.run(args, bulk, System.getenv(), System.out, System.err, () -> System.in));
+        }
         int command = List.of(args).indexOf("create");
         if (command >= 0) {
+            BulkCommands.logToStandardError();
             System.exit(create(args, command));
         }
         try {

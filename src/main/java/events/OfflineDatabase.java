@@ -11,17 +11,20 @@ import events.config.EventsConfig;
 import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
+import events.api.JsonBodyParser;
+import events.documents.DocumentImport;
 import events.documents.DocumentService;
+import events.documents.NdjsonLines;
 import events.documents.ReadChecks;
 import events.schema.DocumentValidator;
 import events.schema.Schema;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The database of a configuration opened by a command of the jar ({@code create}, and later
- * {@code import} and {@code export}) rather than by a server: with {@code db_uri: embedded}, the
- * PostgreSQL a running server already started on the data directory, or else one started for the
- * command and stopped by {@link #close}; its tables brought up to date; the document service over it.
+ * The database of a configuration opened by a command of the jar ({@code create}, {@code import} and
+ * {@code export}) rather than by a server: with {@code db_uri: embedded}, the PostgreSQL a running server
+ * already started on the data directory, or else one started for the command and stopped by
+ * {@link #close}; its tables brought up to date; the document service over it.
  * Blocking: for the command line and tests.
  */
 public final class OfflineDatabase implements AutoCloseable {
@@ -80,6 +83,12 @@ public final class OfflineDatabase implements AutoCloseable {
     /** The document service: the API's validation, ids and hashing, without sessions. */
     public DocumentService documents() {
         return documents;
+    }
+
+    /** Imports through the API's own pipeline (api.md 12.2), each line parsed as strictly as a body. */
+    public DocumentImport imports() {
+        JsonBodyParser lines = new JsonBodyParser(JsonMapper.builder().build(), "Line");
+        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT);
     }
 
     /** Closes the pool, then stops the embedded PostgreSQL if this command started it (never a server's). */

@@ -28,7 +28,9 @@ import events.db.SessionStore;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import events.documents.DocumentImport;
 import events.documents.DocumentService;
+import events.documents.NdjsonLines;
 import events.documents.ReadChecks;
 import events.query.CountMode;
 import events.schema.DocumentValidator;
@@ -126,7 +128,14 @@ public class ApiConfiguration {
         return Routes.of(schema, new AuthHandler(sessions, bodies, config.session()),
                 new AdminHandler(config, schema, store, bodies, eventsJsonMapper, sessions),
                 new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper, stallGuard), sessions,
-                        CountMode.of(config.defaultCount()).orElseThrow()), errors);
+                        CountMode.of(config.defaultCount()).orElseThrow(), imports(documents, store, eventsJsonMapper)),
+                errors);
+    }
+
+    /** Imports (api.md 12.2): each line parsed as strictly as a request body. */
+    static DocumentImport imports(DocumentService documents, DocumentStore store, JsonMapper json) {
+        JsonBodyParser lines = new JsonBodyParser(json, "Line");
+        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT);
     }
 
     @Bean

@@ -2,12 +2,19 @@ package events.api;
 
 import java.util.List;
 
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 import events.auth.Access;
 import events.auth.Sessions;
+import events.documents.DocumentImport;
 import events.documents.DocumentService;
+import events.documents.ImportMode;
+import events.documents.ImportReport;
+import events.documents.NdjsonLine;
+import events.documents.NdjsonLines;
 import events.documents.EntityTags;
 import events.error.ApiError;
 import events.error.ApiException;
@@ -16,13 +23,15 @@ import events.query.Expansion;
 import events.query.ListQuery;
 import events.schema.Entity;
 import events.schema.Schema;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The entity routes of api.md 4 and the atomic batch (14). Each handler parses (entity, parameters,
- * preconditions), resolves the caller (401), calls the document service with the body still unread (the
- * service's permission gate, 403, comes before the body's 400/415/422) and wraps the outcome in the
- * envelope; the order of those steps is the error precedence of api.md 3.5 and 13.
+ * The entity routes of api.md 4, the import (12.2) and the atomic batch (14). Each handler parses
+ * (entity, parameters, preconditions), resolves the caller (401), calls the document service with the body
+ * still unread (the service's permission gate, 403, comes before the body's 400/415/422) and wraps the
+ * outcome in the envelope; the order of those steps is the error precedence of api.md 3.5 and 13.
  */
 final class EntityHandler {
 
@@ -36,15 +45,12 @@ final class EntityHandler {
     private final NdjsonResponses ndjson;
     private final Sessions sessions;
     private final BatchRequests batches;
-
-    EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
-                  Sessions sessions) {
-        this(schema, documents, bodies, ndjson, sessions, CountMode.EXACT);
-    }
+    private final DocumentImport imports;
 
     /** {@code defaultCount}: the count mode of lists that name none (config {@code default_count}). */
     EntityHandler(Schema schema, DocumentService documents, RequestBodies bodies, NdjsonResponses ndjson,
-                  Sessions sessions, CountMode defaultCount) {
+                  Sessions sessions, CountMode defaultCount, DocumentImport imports) {
+        this.imports = imports;
         this.schema = schema;
         this.sessions = sessions;
         this.documents = documents;
@@ -122,6 +128,52 @@ final class EntityHandler {
                 .flatMap(Envelopes::ok);
     }
 
+    /**
+     * {@code POST /api/{E}/_import} (api.md 12.2): entity (404, 405), {@code mode} (400), session (401),
+     * {@code c} (403), all before the body is touched; then its type (415) and its lines, streamed. The
+     * answer is the summary, or with {@code Accept: application/x-ndjson} a progress line per batch and the
+     * summary last.
+     */
+    Mono<ServerResponse> importDocuments(ServerRequest request) {
+        return Mono.fromCallable(() -> {
+                    Entity entity = entity(request, 'c');
+                    String mode = QueryParameters.ofImport(request.uri().getRawQuery()).get("mode").orElse("");
+                    return new ImportRequest(entity, mode.isBlank() ? ImportMode.SKIP : ImportMode.of(mode)
+                            .orElseThrow(() -> new ApiException(new ApiError.BadRequest("mode must be skip or atomic, "
+                                    + "not '" + shorten(mode, 20) + "'", "mode"))));
+                })
+                .flatMap(p -> caller(request).flatMap(access -> imports.run(access, p.entity(), p.mode(),
+                        importLines(request))))
+                .flatMap(reports -> NdjsonResponses.wanted(request)
+                        ? ndjson.progress(progressLines(reports))
+                        : reports.last().flatMap(report -> Envelopes.ok(ImportAnswers.summary(report))));
+    }
+
+    /**
+     * The progress answer's lines. A failure before the first line is the usual error answer; after it
+     * (the status is sent) the error envelope is the last line, so the client learns what happened.
+     */
+    private static Flux<ObjectNode> progressLines(Flux<ImportReport> reports) {
+        return reports
+                .map(report -> report.done() ? ImportAnswers.summary(report) : ImportAnswers.progress(report))
+                .switchOnFirst((first, lines) -> first.isOnError() ? lines
+                        : lines.onErrorResume(failure -> Mono.just(Envelopes.error(ErrorResponses.toApiError(failure)))));
+    }
+
+    /** The body's lines, read as they arrive; 415 for a type that is not NDJSON. */
+    private Mono<Flux<NdjsonLine>> importLines(ServerRequest request) {
+        return Mono.fromCallable(() -> {
+            ApiError media = ImportAnswers.unsupportedMediaType(request.headers().asHttpHeaders());
+            if (media != null) {
+                throw new ApiException(media);
+            }
+            Flux<DataBuffer> body = ndjson.guardInput(request.body(BodyExtractors.toDataBuffers()))
+                    .onErrorMap(e -> !(e instanceof ApiException), e -> new ApiException(new ApiError.BadRequest(
+                            "The request body could not be read to its end", null)));
+            return NdjsonLines.split(body, NdjsonLines.DEFAULT_LIMIT);
+        });
+    }
+
     /** {@code POST /api/_batch} (api.md 14): the session (401), then the body, then the operations. */
     Mono<ServerResponse> batch(ServerRequest request) {
         return caller(request)
@@ -176,6 +228,10 @@ final class EntityHandler {
 
     private static String shorten(String text, int max) {
         return text.length() > max ? text.substring(0, max) + "..." : text;
+    }
+
+    /** An import's entity and mode. */
+    private record ImportRequest(Entity entity, ImportMode mode) {
     }
 
     /** The request's entity, its path id (null on list routes) and its query parameters. */

@@ -41,15 +41,23 @@ final class Envelopes {
         return respond(HttpStatus.CREATED, outcome);
     }
 
+    /** 200 with an envelope built elsewhere (an import's summary). */
+    static Mono<ServerResponse> ok(ObjectNode envelope) {
+        return respond(HttpStatus.OK, envelope, null);
+    }
+
+    private static Mono<ServerResponse> respond(HttpStatus status, Outcome outcome) {
+        return respond(status, success(outcome), outcome.etag());
+    }
+
     /**
      * Serialises the envelope straight into one pooled buffer with its length, instead of handing the tree
      * to the codecs: no writer lookup per response, no intermediate byte array to copy.
      */
-    private static Mono<ServerResponse> respond(HttpStatus status, Outcome outcome) {
-        ObjectNode envelope = success(outcome);
+    private static Mono<ServerResponse> respond(HttpStatus status, ObjectNode envelope, String etag) {
         ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
-        if (outcome.etag() != null) {
-            builder.eTag(outcome.etag());
+        if (etag != null) {
+            builder.eTag(etag);
         }
         return builder.body((message, context) -> message.writeWith(Mono.fromSupplier(() -> {
             DataBuffer buffer = write(message.bufferFactory(), envelope);

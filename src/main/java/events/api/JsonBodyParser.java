@@ -41,7 +41,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Examples: {@code {"id": "\ud800"}} → 400 naming {@code id}; bytes {@code {"name": "a\xC0\xAF"}} → 400
  * naming {@code name}; {@code {"netWorth": 10000000.0000000001}} → a {@code DecimalNode} with every digit.
  */
-final class JsonBodyParser {
+public final class JsonBodyParser {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Stands in for each invalid UTF-8 sequence: a lone surrogate, so the tree walk finds its field. */
@@ -51,8 +51,16 @@ final class JsonBodyParser {
     private static final int MAX_ZERO_SCALE = 1000;
 
     private final JsonMapper json;
+    /** What the messages call the input: {@code Request body}, or {@code Line} for NDJSON lines. */
+    private final String subject;
 
     JsonBodyParser(JsonMapper json) {
+        this(json, "Request body");
+    }
+
+    /** A parser whose messages call the input {@code subject} ({@code "Line"}: one line of an import). */
+    public JsonBodyParser(JsonMapper json, String subject) {
+        this.subject = subject;
         // Duplicate names are found while building the tree, where the field is known.
         this.json = json.rebuild()
                 .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -61,27 +69,27 @@ final class JsonBodyParser {
     }
 
     /** The JSON value in {@code bytes} (not empty); an {@link ApiException} with a 400 otherwise. */
-    JsonNode parse(byte[] bytes) {
+    public JsonNode parse(byte[] bytes) {
         Decoded text = decode(bytes);
         Walk walk = new Walk(text.malformed());
         try (JsonParser parser = json.createParser(text.chars())) {
             JsonToken first = parser.nextToken();
             if (first == null) {
-                throw bad("Request body is empty; a JSON object is expected", null);
+                throw bad(subject + " is empty; a JSON object is expected", null);
             }
             JsonNode node = walk.value(parser, 0);
             if (parser.nextToken() != null) {
-                throw bad("Request body has more than one JSON value", null);
+                throw bad(subject + " has more than one JSON value", null);
             }
             return node;
         } catch (JacksonException e) {
             if (text.malformed()) {
-                throw bad("Request body is not valid UTF-8", null);
+                throw bad(subject + " is not valid UTF-8", null);
             }
             String reason = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
             // Limits name the Jackson setting behind them: useless to a client.
             reason = reason.replaceAll(", from `[^`]*`", "");
-            throw bad(limit("Request body is not valid JSON" + walk.where() + ": " + reason), walk.field);
+            throw bad(limit(subject + " is not valid JSON" + walk.where() + ": " + reason), walk.field);
         }
     }
 
@@ -137,7 +145,7 @@ final class JsonBodyParser {
                         String name = parser.currentName();
                         checkText(name, true);
                         if (object.has(name)) {
-                            throw bad(limit("Request body has the property '" + shorten(name) + "' twice"
+                            throw bad(limit(subject + " has the property '" + shorten(name) + "' twice"
                                     + where()), depth == 0 ? name : field);
                         }
                         if (depth == 0) {
@@ -203,7 +211,7 @@ final class JsonBodyParser {
             if (hasLoneSurrogate(text)) {
                 String what = name ? "a property name" : "a string";
                 if (malformed) {
-                    throw bad(limit("Request body is not valid UTF-8: " + what + where()), field);
+                    throw bad(limit(subject + " is not valid UTF-8: " + what + where()), field);
                 }
                 throw bad(limit(capitalised(what) + where() + " has a lone surrogate (invalid Unicode)"), field);
             }

@@ -27,6 +27,8 @@ final class QueryParameters {
     private static final Map<String, String> KNOWN = knownNames(
             List.of("page", "pageSize", "sort", "filter", "full_match", "view", "count", "after", "search",
                     "no_consistency"));
+    /** The parameters of {@code POST /api/{E}/_import} (api.md 12.2). */
+    private static final Map<String, String> IMPORT = knownNames(List.of("mode"));
 
     private final Map<String, String> values;
 
@@ -39,6 +41,15 @@ final class QueryParameters {
      * {@code %XX} is decoded: a literal {@code +} stays a plus (datetime offsets).
      */
     static QueryParameters of(@Nullable String rawQuery) {
+        return of(rawQuery, KNOWN);
+    }
+
+    /** The parameters of an import: only {@code mode}; any other is a 400 that names it. */
+    static QueryParameters ofImport(@Nullable String rawQuery) {
+        return of(rawQuery, IMPORT);
+    }
+
+    private static QueryParameters of(@Nullable String rawQuery, Map<String, String> known) {
         Map<String, String> values = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return new QueryParameters(values);
@@ -50,12 +61,12 @@ final class QueryParameters {
             int equals = pair.indexOf('=');
             String name = decode(equals < 0 ? pair : pair.substring(0, equals), "parameter name");
             String value = equals < 0 ? "" : decode(pair.substring(equals + 1), name);
-            String canonical = KNOWN.get(name.toLowerCase(Locale.ROOT));
+            String canonical = known.get(name.toLowerCase(Locale.ROOT));
             if (canonical == null) {
                 String shown = name.length() > 40 ? name.substring(0, 40) + "..." : name;
                 // no_consistency is accepted for old clients but does nothing, so the list leaves it out.
-                String valid = "'; valid: " + String.join(",", KNOWN.values().stream()
-                        .filter(known -> !known.equals("no_consistency")).toList());
+                String valid = "'; valid: " + String.join(",", known.values().stream()
+                        .filter(n -> !n.equals("no_consistency")).toList());
                 // Messages stay within 100 characters (api.md 3.4): the name gives way to the list.
                 int room = 100 - "Unknown parameter '".length() - valid.length();
                 String inMessage = shown.length() <= room ? shown : shown.substring(0, Math.max(0, room - 3)) + "...";

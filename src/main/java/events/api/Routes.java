@@ -37,6 +37,7 @@ final class Routes {
                         .route(path("/_batch"), entities::batchMethodNotAllowed)
                         .GET("/{entity}", entities::list)
                         .POST("/{entity}", entities::create)
+                        .POST("/{entity}/_import", entities::importDocuments)
                         .GET("/{entity}/{id}", entities::get)
                         .PUT("/{entity}/{id}", entities::replace)
                         .PATCH("/{entity}/{id}", entities::patch)

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import events.error.ApiError;
+import events.error.ApiException;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -39,8 +41,22 @@ final class StreamStallGuard implements AutoCloseable {
      * line makes the response end abnormally; the cancel upstream releases the database connection.
      */
     <T> Flux<T> guard(Flux<T> stream) {
+        return guard(stream, false);
+    }
+
+    /**
+     * A request body read as a stream (an import, api.md 12.2), ended with a 408 once its client has sent
+     * nothing for the stall time while the server was waiting for more: otherwise a client that stops
+     * sending mid-body would hold the import (and, when atomic, its transaction) for ever. Time the
+     * server spends writing, without asking for more input, does not count.
+     */
+    <T> Flux<T> guardInput(Flux<T> body) {
+        return guard(body, true);
+    }
+
+    private <T> Flux<T> guard(Flux<T> stream, boolean input) {
         return Flux.defer(() -> {
-            Watched watched = new Watched();
+            Watched watched = new Watched(input);
             Flux<T> tracked = stream
                     .doOnNext(item -> watched.delivered())
                     .doOnRequest(watched::requested)
@@ -58,12 +74,21 @@ final class StreamStallGuard implements AutoCloseable {
         timer.dispose();
     }
 
-    /** One open stream: its outstanding demand and when it last made progress. */
+    /**
+     * One open stream: its outstanding demand and when it last made progress. An output stream is stalled
+     * when nothing was asked of it for the stall time; an input stream when something was asked and
+     * nothing came.
+     */
     private final class Watched {
 
+        final boolean input;
         final Sinks.Empty<Void> stalled = Sinks.empty();
         final AtomicLong outstanding = new AtomicLong();
         final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+
+        Watched(boolean input) {
+            this.input = input;
+        }
 
         void requested(long n) {
             outstanding.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
@@ -76,9 +101,18 @@ final class StreamStallGuard implements AutoCloseable {
         }
 
         void endIfStalled() {
-            if (outstanding.get() <= 0 && System.nanoTime() - lastProgress.get() > stallNanos
-                    && stalled.tryEmitError(new StalledStreamException()).isSuccess()) {
-                log.info("Ended a stream whose client read nothing for {} s", stallNanos / 1_000_000_000L);
+            boolean waiting = input ? outstanding.get() > 0 : outstanding.get() <= 0;
+            if (!waiting || System.nanoTime() - lastProgress.get() <= stallNanos) {
+                return;
+            }
+            long seconds = stallNanos / 1_000_000_000L;
+            if (input) {
+                if (stalled.tryEmitError(new ApiException(new ApiError.RefusedRequest(408, "The request body stalled: "
+                        + "nothing arrived for " + seconds + " s"))).isSuccess()) {
+                    log.info("Ended a request whose client sent nothing for {} s", seconds);
+                }
+            } else if (stalled.tryEmitError(new StalledStreamException()).isSuccess()) {
+                log.info("Ended a stream whose client read nothing for {} s", seconds);
             }
         }
     }

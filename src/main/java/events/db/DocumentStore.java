@@ -54,6 +54,13 @@ public interface DocumentStore {
      */
     <T> Flux<T> inTransaction(Function<UnitOfWork, Publisher<T>> work);
 
+    /**
+     * As {@link #inTransaction}, for a transaction that lasts as long as an input stream does (an atomic
+     * import, api.md 12.2): it holds one of the slots streams share, so such transactions together never
+     * hold more than half of the pool (api.md 5.5); 503 when no slot frees up in time.
+     */
+    <T> Flux<T> inLongTransaction(Function<UnitOfWork, Publisher<T>> work);
+
     /** Counts, versions, indexes and pool state for the report. */
     Mono<DatabaseStatus> status();
 

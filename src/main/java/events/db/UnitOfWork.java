@@ -1,6 +1,11 @@
 package events.db;
 
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import events.error.ApiError;
 
 import events.schema.Entity;
 import reactor.core.publisher.Mono;
@@ -33,6 +38,16 @@ public interface UnitOfWork {
      */
     Mono<List<StoredDocument>> insertAll(Entity entity, List<NewDocument> documents, List<String> keys);
 
+    /**
+     * Inserts every document of {@code documents} that can be stored, with the same set-based statements
+     * as {@link #insertAll}, and skips the others: a document whose foreign key names no document (422),
+     * or that collides with a stored one or an earlier one of the list on its id or a unique key (409).
+     * Nothing fails the call but the database itself; the transaction stays usable.
+     *
+     * @param keys the notification key of each document (its line, {@code "line 7"})
+     */
+    Mono<Inserted> insertEach(Entity entity, List<NewDocument> documents, List<String> keys);
+
     /** As {@link DocumentStore#replace}, inside the transaction. */
     Mono<StoredDocument> replace(Entity entity, String id, ObjectNode data, List<String> keep);
 
@@ -41,5 +56,15 @@ public interface UnitOfWork {
 
     /** A document to insert: its final id and its stored data. */
     record NewDocument(String id, ObjectNode data) {
+    }
+
+    /**
+     * What {@link #insertEach} did: how many documents it stored, and why each of the others was not,
+     * by position in the list given.
+     */
+    record Inserted(int count, SortedMap<Integer, ApiError> failures) {
+        public Inserted {
+            failures = Collections.unmodifiableSortedMap(new TreeMap<>(failures));
+        }
     }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Matcher;
 
 import org.jspecify.annotations.Nullable;
@@ -307,12 +308,21 @@ public final class DocumentService {
     }
 
     /** A create body checked and completed: final id, notification key, stored data, failures, ignored keys. */
-    private record NewDocument(String id, String key, boolean clientId, ObjectNode data, List<ApiError.Entry> errors,
-                               List<String> ignored) {
+    record NewDocument(String id, String key, boolean clientId, ObjectNode data, List<ApiError.Entry> errors,
+                       List<String> ignored) {
     }
 
     /** Validation, the id (the client's, or a new ULID) and the automatic fields of a document to create. */
     private NewDocument prepareNew(Entity entity, ObjectNode body) {
+        return prepareNew(entity, body, Set.of());
+    }
+
+    /**
+     * As {@link #prepareNew(Entity, ObjectNode)}; the secret fields named in {@code preHashed} hold hashes
+     * made elsewhere (an import from another system, api.md 12.2): kept as they are, and not held to the
+     * rules of the password they stand for (its lengths and pattern).
+     */
+    NewDocument prepareNew(Entity entity, ObjectNode body, Set<String> preHashed) {
         List<ApiError.Entry> errors = new ArrayList<>();
         JsonNode clientId = body.get("id");
         boolean hasClientId = clientId != null && !clientId.isNull();
@@ -322,8 +332,13 @@ public final class DocumentService {
         }
         String key = id != null ? id : NEW;
         DocumentValidator.Result result = validator.validate(entity, body, false);
-        errors.addAll(result.errors());
         ObjectNode data = result.data();
+        if (preHashed.isEmpty()) {
+            errors.addAll(result.errors());
+        } else {
+            result.errors().stream().filter(e -> !preHashed.contains(e.field())).forEach(errors::add);
+            preHashed.forEach(field -> data.set(field, body.get(field)));
+        }
         if (errors.isEmpty()) {
             for (Field field : entity.fields()) {
                 if ((field.autoGenerate() || field.autoUpdate()) && !data.has(field.name())) {
@@ -771,8 +786,13 @@ public final class DocumentService {
 
     /** Replaces each secret to be hashed by its bcrypt hash, off the event loop. */
     private Mono<Void> hashSecrets(Entity entity, ObjectNode data) {
+        return hashSecrets(entity, data, Set.of());
+    }
+
+    /** As {@link #hashSecrets(Entity, ObjectNode)}, leaving the fields of {@code preHashed} as they are. */
+    Mono<Void> hashSecrets(Entity entity, ObjectNode data, Set<String> preHashed) {
         return Flux.fromIterable(entity.fields())
-                .filter(field -> field.hashed() && data.hasNonNull(field.name()))
+                .filter(field -> field.hashed() && data.hasNonNull(field.name()) && !preHashed.contains(field.name()))
                 .concatMap(field -> hasher.hash(data.get(field.name()).asString())
                         .doOnNext(hash -> data.put(field.name(), hash)))
                 .then();

@@ -136,13 +136,16 @@ public sealed interface ApiError {
         }
     }
 
-    /** 413: the body is over the limit. */
-    record PayloadTooLarge(long limitBytes) implements ApiError {
+    /** 413: the body (or, in an import, one line: {@code subject} {@code "Line"}) is over the limit. */
+    record PayloadTooLarge(long limitBytes, String subject) implements ApiError {
+        public PayloadTooLarge(long limitBytes) {
+            this(limitBytes, "Request body");
+        }
         public int status() { return 413; }
         public String type() { return "payload_too_large"; }
         public String key() { return GENERAL; }
         public List<Entry> entries() {
-            return List.of(new Entry("Request body is larger than " + limitBytes + " bytes", null, null));
+            return List.of(new Entry(subject + " is larger than " + limitBytes + " bytes", null, null));
         }
     }
 

@@ -31,8 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * NDJSON streaming (api.md 5.5) against the real server in its own JVM with a 128 MiB heap: 200,000
- * documents arrive complete and in order to a slow reader (so nothing is buffered whole), and a
- * client that goes away mid-stream gives its database connection back.
+ * documents arrive complete and in order to a slow reader (so nothing is buffered whole), a client that
+ * goes away mid-stream gives its database connection back, and an import body larger than the heap
+ * streams through (api.md 12.2; {@link ImportMemoryIntegrationTests} has the issue's 1,000,000 lines).
  */
 final class StreamingIntegrationTests {
 
@@ -42,6 +43,7 @@ final class StreamingIntegrationTests {
     private static Process server;
     private static int port;
     private static String cookie;
+    private static String importer;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -78,6 +80,17 @@ final class StreamingIntegrationTests {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(200);
         cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        TestSql.query(DATABASE, "INSERT INTO \"Role\" (id, data) VALUES ('import-role', "
+                + "'{\"role\": \"Importer\", \"permissions\": {\"*\": \"r\", \"Crawl\": \"c\"}}')");
+        TestSql.query(DATABASE, "INSERT INTO \"Auth\" (id, data) VALUES ('importer', jsonb_build_object('name', "
+                + "'importer', 'password', $1::text, 'roleId', 'import-role'))",
+                new BCryptPasswordEncoder(4).encode("import-password"));
+        HttpResponse<String> importerLogin = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/api/login")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"login\": \"importer\", \"password\": \"import-password\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(importerLogin.statusCode()).isEqualTo(200);
+        importer = importerLogin.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
     }
 
     @AfterAll
@@ -133,6 +146,75 @@ final class StreamingIntegrationTests {
         List<Map<String, Object>> stuck = TestSql.query(DATABASE, "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
                 + "AND application_name = 'events-server' AND state <> 'idle'", DATABASE);
         assertThat(stuck).isEmpty();
+    }
+
+    /**
+     * 100,000 Crawls of about 1,450 bytes (145 MB, more than the heap), made as they are sent, each naming one
+     * of the stored Urls (so every batch's foreign keys are checked): all stored, a progress line per batch.
+     */
+    @Test
+    void anImportBodyLargerThanTheHeapStreamsThrough() throws Exception {
+        int lines = 100_000;
+        String padding = "x".repeat(1300);
+        InputStream body = new SequenceOfLines(lines, i -> String.format("{\"id\": \"crawl-%07d\", \"urlId\": "
+                + "\"url-%07d\", \"lastParsedDate\": \"2026-11-%02d\", \"parseStatus\": {\"ok\": %b, \"pages\": %d, "
+                + "\"log\": \"%s\"}}\n", i, 1 + i % 100, 1 + i % 28, i % 5 != 0, i % 1000, padding));
+        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/api/Crawl/_import")).header("Cookie", importer).header("Content-Type", "application/x-ndjson")
+                .header("Accept", "application/x-ndjson").timeout(Duration.ofMinutes(10))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> progress = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                progress.add(line);
+            }
+        }
+        assertThat(progress).hasSize(lines / 1000 + 1);
+        assertThat(JSON.readTree(progress.get(progress.size() - 1)).path("data").toString())
+                .isEqualTo("{\"received\":" + lines + ",\"created\":" + lines + ",\"failed\":0}");
+        assertThat(server.isAlive()).as("no OutOfMemoryError with -Xmx128m").isTrue();
+        assertThat(TestSql.query(DATABASE, "SELECT count(*) AS n FROM \"Crawl\"").get(0).get("n")).isEqualTo((long) lines);
+        assertThat(acquiredConnections()).isZero();
+    }
+
+    /** Lines made one at a time as they are read, so the client never holds the body either. */
+    private static final class SequenceOfLines extends InputStream {
+
+        private final int count;
+        private final java.util.function.IntFunction<String> line;
+        private int next;
+        private byte[] current = new byte[0];
+        private int position;
+
+        SequenceOfLines(int count, java.util.function.IntFunction<String> line) {
+            this.count = count;
+            this.line = line;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) {
+            if (length == 0) {
+                return 0;
+            }
+            if (position == current.length) {
+                if (next == count) {
+                    return -1;
+                }
+                current = line.apply(next++).getBytes(StandardCharsets.UTF_8);
+                position = 0;
+            }
+            int n = Math.min(length, current.length - position);
+            System.arraycopy(current, position, buffer, offset, n);
+            position += n;
+            return n;
+        }
     }
 
     private static HttpRequest stream(String path) {

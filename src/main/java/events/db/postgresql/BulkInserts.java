@@ -8,8 +8,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import org.jspecify.annotations.Nullable;
 
 import events.db.StoredDocument;
+import events.db.UnitOfWork;
 import events.db.UnitOfWork.NewDocument;
 import events.error.ApiError;
 import events.error.ApiException;
@@ -54,14 +59,44 @@ final class BulkInserts {
     }
 
     /**
-     * {@code SELECT 'accountId', r.id FROM unnest($1::text[]) r(id) WHERE NOT EXISTS (SELECT 1 FROM
-     * "Account" a WHERE a.id = r.id FOR KEY SHARE) UNION ALL ...}: every distinct value of every foreign
-     * key of the batch that names no document, in one statement. The rows found are locked
-     * {@code FOR KEY SHARE} so they cannot be deleted before the insert commits. A reference to a
-     * document of the same batch (a self-referencing entity) counts as found.
+     * Fails with a 422 listing every document of the batch whose foreign key names no document
+     * ({@link #missing}).
      */
     private Mono<Void> missingReferences(Connection connection, Entity entity, List<NewDocument> batch,
                                          List<String> keys) {
+        return missing(connection, entity, batch).flatMap(missing -> {
+            if (missing.isEmpty()) {
+                return Mono.empty();
+            }
+            List<ApiError> failures = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                ApiError failure = missingReference(entity, batch.get(i), keys.get(i), missing);
+                if (failure != null) {
+                    failures.add(failure);
+                }
+            }
+            return Mono.error(new ApiException(new ApiError.Several(failures)));
+        });
+    }
+
+    /** The 422 of one document whose foreign keys name a {@code missing} (field, id), or null. */
+    private static @Nullable ApiError missingReference(Entity entity, NewDocument document, String key,
+                                                       Set<Map.Entry<String, String>> missing) {
+        List<PostgreSQLDocuments.Reference> references = PostgreSQLDocuments.references(entity, document.data());
+        List<String> fields = references.stream()
+                .filter(r -> missing.contains(Map.entry(r.field().name(), r.id())))
+                .map(r -> r.field().name()).toList();
+        return fields.isEmpty() ? null : PostgreSQLDocuments.missingReferences(key, references, fields).error();
+    }
+
+    /**
+     * {@code SELECT 'accountId', r.id FROM unnest($1::text[]) r(id) WHERE NOT EXISTS (SELECT 1 FROM
+     * "Account" a WHERE a.id = r.id FOR KEY SHARE) UNION ALL ...}: every distinct value of every foreign
+     * key of the batch that names no document, as (field, id), in one statement (none without foreign
+     * keys). The rows found are locked {@code FOR KEY SHARE} so they cannot be deleted before the insert
+     * commits. A reference to a document of the same batch (a self-referencing entity) counts as found.
+     */
+    private Mono<Set<Map.Entry<String, String>>> missing(Connection connection, Entity entity, List<NewDocument> batch) {
         Map<Field, Set<String>> values = new LinkedHashMap<>();
         for (NewDocument document : batch) {
             for (PostgreSQLDocuments.Reference reference : PostgreSQLDocuments.references(entity, document.data())) {
@@ -69,7 +104,7 @@ final class BulkInserts {
             }
         }
         if (values.isEmpty()) {
-            return Mono.empty();
+            return Mono.just(Set.of());
         }
         String[] batchIds = batch.stream().map(NewDocument::id).toArray(String[]::new);
         Sql sql = new Sql();
@@ -85,25 +120,85 @@ final class BulkInserts {
             union = " UNION ALL ";
         }
         return Statements.rows(connection, sql, row -> Map.entry(row.get("field", String.class), row.get("id", String.class)))
-                .flatMap(rows -> {
-                    if (rows.isEmpty()) {
-                        return Mono.empty();
+                .map(Set::copyOf);
+    }
+
+    /**
+     * Import (api.md 12.2): every document that can be stored is, the others are skipped and reported by
+     * position. Three statements at most, whatever the batch's size: the foreign keys of the whole batch
+     * (only when it has any), the insert of the rest ({@code ON CONFLICT DO NOTHING}, so a collision skips
+     * the document instead of aborting the transaction), and, only when the insert skipped some, the
+     * statement of {@link #conflictErrors} telling which key each skipped document collides on. A later
+     * document with the id of an earlier one is skipped before any SQL.
+     */
+    Mono<UnitOfWork.Inserted> insertEach(Connection connection, Entity entity, List<NewDocument> batch,
+                                         List<String> keys) {
+        return Mono.defer(() -> {
+            SortedMap<Integer, ApiError> failures = new TreeMap<>();
+            Map<String, Integer> seen = new HashMap<>();
+            List<Integer> candidates = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                String id = batch.get(i).id();
+                Integer first = seen.putIfAbsent(id, i);
+                if (first == null) {
+                    candidates.add(i);
+                } else {
+                    failures.put(i, idTaken(keys.get(i), id, "id '" + shorten(id) + "' is also the id of "
+                            + keys.get(first)));
+                }
+            }
+            List<NewDocument> unique = candidates.stream().map(batch::get).toList();
+            return missing(connection, entity, unique).flatMap(missing -> {
+                List<Integer> rest = new ArrayList<>(candidates.size());
+                for (int i : candidates) {
+                    ApiError failure = missing.isEmpty() ? null
+                            : missingReference(entity, batch.get(i), keys.get(i), missing);
+                    if (failure == null) {
+                        rest.add(i);
+                    } else {
+                        failures.put(i, failure);
                     }
-                    Set<Map.Entry<String, String>> missing = Set.copyOf(rows);
-                    List<ApiError> failures = new ArrayList<>();
-                    for (int i = 0; i < batch.size(); i++) {
-                        NewDocument document = batch.get(i);
-                        List<PostgreSQLDocuments.Reference> references =
-                                PostgreSQLDocuments.references(entity, document.data());
-                        List<String> fields = references.stream()
-                                .filter(r -> missing.contains(Map.entry(r.field().name(), r.id())))
-                                .map(r -> r.field().name()).toList();
-                        if (!fields.isEmpty()) {
-                            failures.add(PostgreSQLDocuments.missingReferences(keys.get(i), references, fields).error());
-                        }
-                    }
-                    return Mono.error(new ApiException(new ApiError.Several(failures)));
-                });
+                }
+                if (rest.isEmpty()) {
+                    return Mono.just(new UnitOfWork.Inserted(0, failures));
+                }
+                return insertReturningIds(connection, entity, rest.stream().map(batch::get).toList())
+                        .flatMap(inserted -> {
+                            List<Integer> skipped = rest.stream()
+                                    .filter(i -> !inserted.contains(batch.get(i).id())).toList();
+                            if (skipped.isEmpty()) {
+                                return Mono.just(new UnitOfWork.Inserted(inserted.size(), failures));
+                            }
+                            return conflictErrors(connection, entity, batch, keys, skipped).map(conflicts -> {
+                                for (int k = 0; k < skipped.size(); k++) {
+                                    failures.put(skipped.get(k), conflicts.get(k));
+                                }
+                                return new UnitOfWork.Inserted(inserted.size(), failures);
+                            });
+                        });
+            });
+        }).onErrorMap(errors::translate);
+    }
+
+    /**
+     * {@code INSERT INTO "E" (id, data) SELECT d.x->>'id', d.x->'data' FROM jsonb_array_elements($1) WITH
+     * ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id}: the ids stored.
+     */
+    private Mono<Set<String>> insertReturningIds(Connection connection, Entity entity, List<NewDocument> rows) {
+        Sql sql = new Sql().append("INSERT INTO ").table(entity).append(" (id, data) SELECT d.x->>'id', d.x->'data' "
+                        + "FROM jsonb_array_elements(").bind(documents.jsonb(rowsOf(rows)))
+                .append("::jsonb) WITH ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id");
+        return Statements.rows(connection, sql, row -> row.get("id", String.class)).map(HashSet::new);
+    }
+
+    private static ArrayNode rowsOf(List<NewDocument> batch) {
+        ArrayNode rows = JsonNodeFactory.instance.arrayNode(batch.size());
+        for (NewDocument document : batch) {
+            ObjectNode row = rows.addObject();
+            row.put("id", document.id());
+            row.set("data", document.data());
+        }
+        return rows;
     }
 
     /** A later document with the id of an earlier one (ids are already lower case): 409 on the later. */
@@ -126,14 +221,8 @@ final class BulkInserts {
      */
     private Mono<List<StoredDocument>> insert(Connection connection, Entity entity, List<NewDocument> batch,
                                               List<String> keys) {
-        ArrayNode rows = JsonNodeFactory.instance.arrayNode(batch.size());
-        for (NewDocument document : batch) {
-            ObjectNode row = rows.addObject();
-            row.put("id", document.id());
-            row.set("data", document.data());
-        }
         Sql sql = new Sql().append("INSERT INTO ").table(entity).append(" (id, data) SELECT d.x->>'id', d.x->'data' "
-                        + "FROM jsonb_array_elements(").bind(documents.jsonb(rows))
+                        + "FROM jsonb_array_elements(").bind(documents.jsonb(rowsOf(batch)))
                 .append("::jsonb) WITH ORDINALITY AS d(x, n) ORDER BY d.n ON CONFLICT DO NOTHING RETURNING id, data, version");
         return Statements.rows(connection, sql, documents::versioned).flatMap(stored -> {
             if (stored.size() == batch.size()) {
@@ -149,18 +238,19 @@ final class BulkInserts {
                     skipped.add(i);
                 }
             }
-            return conflicts(connection, entity, batch, keys, skipped);
+            return conflictErrors(connection, entity, batch, keys, skipped)
+                    .flatMap(failures -> Mono.error(new ApiException(new ApiError.Several(failures))));
         });
     }
 
     /**
      * Which key each skipped document collides on, in one statement: its id, or the first unique key
      * whose index expressions (the same constants as the index, so the index answers) match a row now in
-     * the table, stored before or inserted just now from earlier in the batch. Always fails, with a 409
-     * listing every skipped document.
+     * the table, stored before or inserted just now from earlier in the batch: one 409 per skipped
+     * document, in the order of {@code skipped}.
      */
-    private Mono<List<StoredDocument>> conflicts(Connection connection, Entity entity, List<NewDocument> batch,
-                                                 List<String> keys, List<Integer> skipped) {
+    private Mono<List<ApiError>> conflictErrors(Connection connection, Entity entity, List<NewDocument> batch,
+                                                List<String> keys, List<Integer> skipped) {
         ArrayNode rows = JsonNodeFactory.instance.arrayNode(skipped.size());
         for (int i : skipped) {
             ObjectNode row = rows.addObject();
@@ -189,8 +279,7 @@ final class BulkInserts {
             sql.append(") AS u" + u);
         }
         sql.append(" FROM k ORDER BY k.n");
-        return Statements.rows(connection, sql, row -> conflict(row, entity, batch, keys))
-                .flatMap(failures -> Mono.error(new ApiException(new ApiError.Several(failures))));
+        return Statements.rows(connection, sql, row -> conflict(row, entity, batch, keys));
     }
 
     private static ApiError conflict(Readable row, Entity entity, List<NewDocument> batch, List<String> keys) {

@@ -105,6 +105,13 @@ public final class PostgreSQLDocuments implements DocumentStore {
                 .onErrorMap(errors::translate);
     }
 
+    @Override
+    public <T> Flux<T> inLongTransaction(Function<UnitOfWork, Publisher<T>> work) {
+        return streamSlots.within(slot -> statements.inTransaction(Statements.READ_COMMITTED,
+                        c -> work.apply(new Transaction(c))))
+                .onErrorMap(errors::translate);
+    }
+
     /** The writes of one unit of work, all on its connection. */
     private final class Transaction implements UnitOfWork {
 
@@ -132,6 +139,11 @@ public final class PostgreSQLDocuments implements DocumentStore {
         @Override
         public Mono<List<StoredDocument>> insertAll(Entity entity, List<NewDocument> documents, List<String> keys) {
             return bulk.insertAll(connection, entity, documents, keys);
+        }
+
+        @Override
+        public Mono<Inserted> insertEach(Entity entity, List<NewDocument> documents, List<String> keys) {
+            return bulk.insertEach(connection, entity, documents, keys);
         }
 
         @Override

@@ -64,6 +64,12 @@ final class PostgreSQLErrors {
             return error;
         }
         String state = PostgreSQLCore.sqlState(error);
+        if ("40P01".equals(state) || "40001".equals(state)) {
+            // A deadlock or serialization failure: two writers crossed (say, two imports inserting the same
+            // keys in opposite orders); PostgreSQL rolled this one back, and a retry succeeds.
+            log.info("Transaction rolled back by PostgreSQL ({}); the client may retry", state);
+            return new ApiException(new ApiError.Unavailable("A concurrent write got in the way; retry"));
+        }
         if (unavailable(error, state)) {
             String message = "57014".equals(state) ? "The database did not answer in time; retry later"
                     : timedOutAcquiring(error) ? "No database connection became free in time; retry later"
