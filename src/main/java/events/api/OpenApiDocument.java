@@ -91,6 +91,7 @@ final class OpenApiDocument {
         add("/api/openapi.json", "get", openApi("openApi"));
         add("/openapi.json", "get", openApi("openApiAlias"));
         add("/docs", "get", docs());
+        add("/api/_batch", "post", batch());
         for (Entity entity : schema.entities()) {
             String list = "/api/" + entity.name();
             String one = list + "/{id}";
@@ -99,12 +100,14 @@ final class OpenApiDocument {
             }
             if (entity.allows('c')) {
                 add(list, "post", create(entity));
+                add(list + "/_import", "post", importLines(entity));
             }
             if (entity.allows('r')) {
                 add(one, "get", read(entity));
             }
             if (entity.allows('u')) {
                 add(one, "put", replace(entity));
+                add(one, "patch", patch(entity));
             }
             if (entity.allows('d')) {
                 add(one, "delete", delete(entity));
@@ -132,9 +135,22 @@ final class OpenApiDocument {
     private ObjectNode create(Entity entity) {
         ObjectNode operation = operation(entity.name(), "create" + entity.name(), "Create " + article(entity.name()),
                 "Validates the body, fills automatic fields and defaults, checks foreign and unique keys, stores. "
-                        + "A client may send `id`; otherwise the server makes one.");
-        body(operation, entity.name());
-        response(operation, "201", "The stored document, as a later GET returns it", entity.name() + ".Result");
+                        + "A client may send `id`; otherwise the server makes one. A JSON array of 1-1000 "
+                        + "documents creates them all or none (api.md 12.1): `data` is then the array in request "
+                        + "order, and errors are keyed `[i]`.");
+        ObjectNode schemaOf = operation.putObject("requestBody").put("required", true).putObject("content")
+                .putObject(JSON).putObject("schema");
+        ArrayNode oneOf = schemaOf.putArray("oneOf");
+        oneOf.add(ref("schemas", entity.name()));
+        oneOf.addObject().put("type", "array").put("minItems", 1).put("maxItems", 1000)
+                .set("items", ref("schemas", entity.name()));
+        ObjectNode created = response(operation, "201", "The stored document (or documents), as a later GET returns "
+                + "it", null);
+        ObjectNode data = NODES.objectNode();
+        data.putArray("oneOf").add(ref("schemas", entity.name())).addObject().put("type", "array")
+                .set("items", ref("schemas", entity.name()));
+        created.putObject("content").putObject(JSON).set("schema", envelope(data, false));
+        etag(created);
         errors(operation, true, "400", "409", "413", "415", "422", "500", "503");
         return operation;
     }
@@ -145,7 +161,9 @@ final class OpenApiDocument {
         ArrayNode parameters = operation.putArray("parameters");
         parameters.add(ref("parameters", "id"));
         parameters.add(ref("parameters", "view"));
-        response(operation, "200", "The document", entity.name() + ".Result");
+        parameters.add(header("If-None-Match", "The ETag of a version the client has: 304 while it is current"));
+        etag(response(operation, "200", "The document", entity.name() + ".Result"));
+        etag(response(operation, "304", "The version named by If-None-Match is current: no body", null));
         errors(operation, true, "400", "404", "500", "503");
         return operation;
     }
@@ -155,20 +173,117 @@ final class OpenApiDocument {
         ObjectNode operation = operation(entity.name(), "replace" + entity.name(), "Replace " + article(entity.name()),
                 "Optional fields the body omits are removed; automatic creation times and omitted secrets keep "
                         + "their stored values; the path id wins over a body `id`.");
-        operation.putArray("parameters").add(ref("parameters", "id"));
+        operation.putArray("parameters").add(ref("parameters", "id")).add(ifMatch());
         body(operation, entity.name());
-        response(operation, "200", "The stored document", entity.name() + ".Result");
-        errors(operation, true, "400", "404", "409", "413", "415", "422", "500", "503");
+        etag(response(operation, "200", "The stored document", entity.name() + ".Result"));
+        errors(operation, true, "400", "404", "409", "412", "413", "415", "422", "500", "503");
         return operation;
+    }
+
+    /** {@code PATCH /api/{E}/{id}} (api.md 13): a JSON merge patch (RFC 7396). */
+    private ObjectNode patch(Entity entity) {
+        ObjectNode operation = operation(entity.name(), "patch" + entity.name(), "Patch " + article(entity.name()),
+                "Members present replace stored values, `null` removes a field, JSON-typed fields merge, absent "
+                        + "members (secrets too) are kept; the result is validated as a PUT, in one transaction "
+                        + "holding the row lock. `application/json` is taken as merge patch too; "
+                        + "`application/json-patch+json` is a 415.");
+        operation.putArray("parameters").add(ref("parameters", "id")).add(ifMatch());
+        ObjectNode body = operation.putObject("requestBody").put("required", true).putObject("content");
+        body.putObject("application/merge-patch+json").putObject("schema").put("type", "object");
+        body.putObject(JSON).putObject("schema").put("type", "object");
+        etag(response(operation, "200", "The stored document", entity.name() + ".Result"));
+        errors(operation, true, "400", "404", "409", "412", "413", "415", "422", "500", "503");
+        return operation;
+    }
+
+    /** {@code POST /api/{E}/_import} (api.md 12.2): NDJSON lines, batched. */
+    private ObjectNode importLines(Entity entity) {
+        ObjectNode operation = operation(entity.name(), "import" + entity.name(), "Import " + entity.name()
+                        + " documents from NDJSON",
+                "One JSON object per line, any number of lines, read as a stream; batches of up to 1000 in their "
+                        + "own transactions (`mode=skip`, the default: bad lines are reported and skipped) or one "
+                        + "transaction (`mode=atomic`). With `Accept: " + NDJSON + "` the answer is one progress line "
+                        + "per batch and the summary last. Needs `c` on the entity.");
+        operation.putArray("parameters").addObject().put("name", "mode").put("in", "query")
+                .put("description", "skip (default) or atomic").putObject("schema").put("type", "string")
+                .putArray("enum").add("skip").add("atomic");
+        operation.putObject("requestBody").put("required", true).putObject("content").putObject(NDJSON)
+                .putObject("schema").put("type", "string");
+        ObjectNode counts = NODES.objectNode().put("type", "object");
+        ObjectNode properties = counts.putObject("properties");
+        for (String name : List.of("received", "created", "failed")) {
+            properties.putObject(name).put("type", "integer");
+        }
+        ObjectNode ok = response(operation, "200", "The counts, and a notification per failed line (`line N`)", null);
+        ObjectNode content = ok.putObject("content");
+        content.putObject(JSON).set("schema", envelope(counts, false));
+        content.putObject(NDJSON).set("schema", counts);
+        errors(operation, true, "400", "408", "415", "500", "503");
+        return operation;
+    }
+
+    /** {@code POST /api/_batch} (api.md 14): operations in one transaction. */
+    private ObjectNode batch() {
+        ObjectNode operation = operation("Batch", "batch", "Run operations in one transaction",
+                "1-100 operations in order, all stored or none. A string exactly `$<ref>.<field>` in a body or id "
+                        + "is replaced by that field of the document an earlier operation with that `ref` returned. "
+                        + "Each operation is checked like its own route; on failure the first failing operation's "
+                        + "status, with notifications keyed `[i]`.");
+        ObjectNode item = NODES.objectNode().put("type", "object");
+        item.putArray("required").add("method").add("entity");
+        ObjectNode itemProperties = item.putObject("properties");
+        itemProperties.putObject("method").put("type", "string").putArray("enum").add("POST").add("PUT").add("PATCH")
+                .add("DELETE");
+        itemProperties.putObject("entity").put("type", "string");
+        itemProperties.putObject("id").put("type", "string");
+        itemProperties.putObject("body").put("type", "object");
+        itemProperties.putObject("ref").put("type", "string");
+        itemProperties.putObject("ifMatch").put("type", "string");
+        ObjectNode request = NODES.objectNode().put("type", "object");
+        request.putArray("required").add("operations");
+        request.putObject("properties").putObject("operations").put("type", "array").put("minItems", 1)
+                .put("maxItems", 100).set("items", item);
+        operation.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .set("schema", request);
+        ObjectNode result = NODES.objectNode().put("type", "object");
+        ObjectNode resultProperties = result.putObject("properties");
+        resultProperties.putObject("status").put("type", "integer");
+        resultProperties.putObject("data").put("type", "object");
+        resultProperties.putObject("etag").put("type", "string");
+        ObjectNode results = NODES.objectNode().put("type", "array");
+        results.set("items", result);
+        response(operation, "200", "Each operation's status and document, in order", null)
+                .putObject("content").putObject(JSON).set("schema", envelope(results, false));
+        errors(operation, true, "400", "404", "409", "412", "413", "415", "422", "500", "503");
+        return operation;
+    }
+
+    /** {@code If-Match} on PUT, PATCH and DELETE (api.md 13). */
+    private static ObjectNode ifMatch() {
+        return header("If-Match", "An ETag (or `*`): the write happens only while it names the stored version");
+    }
+
+    private static ObjectNode header(String name, String description) {
+        ObjectNode parameter = NODES.objectNode();
+        parameter.put("name", name).put("in", "header").put("required", false).put("description", description)
+                .putObject("schema").put("type", "string");
+        return parameter;
+    }
+
+    /** The strong {@code ETag} of a single-document answer (api.md 13). */
+    private static ObjectNode etag(ObjectNode response) {
+        response.withObjectProperty("headers").putObject("ETag").put("description", "The document's version")
+                .putObject("schema").put("type", "string");
+        return response;
     }
 
     /** {@code DELETE /api/{E}/{id}} (api.md 4): idempotent. */
     private ObjectNode delete(Entity entity) {
         ObjectNode operation = operation(entity.name(), "delete" + entity.name(), "Delete " + article(entity.name()),
                 "Answers 200 with the deleted document, or with `data: {}` when there was none.");
-        operation.putArray("parameters").add(ref("parameters", "id"));
-        response(operation, "200", "The deleted document, or {}", entity.name() + ".Deleted");
-        errors(operation, true, "400", "500", "503");
+        operation.putArray("parameters").add(ref("parameters", "id")).add(ifMatch());
+        etag(response(operation, "200", "The deleted document, or {}", entity.name() + ".Deleted"));
+        errors(operation, true, "400", "412", "500", "503");
         return operation;
     }
 
@@ -457,7 +572,9 @@ final class OpenApiDocument {
                 "A method the route does not support, or an operation the schema excludes");
         notAllowed.putObject("headers").putObject("Allow").put("description", "The methods the route supports")
                 .putObject("schema").put("type", "string");
+        errorResponse(responses, "408", "bad_request", "The client stopped sending its body");
         errorResponse(responses, "409", "conflict", "A unique key would be duplicated");
+        errorResponse(responses, "412", "precondition_failed", "If-Match names another version than the stored one");
         errorResponse(responses, "413", "payload_too_large", "Body over the limit (1 MiB)");
         errorResponse(responses, "415", "unsupported_media_type", "A body that is not JSON");
         errorResponse(responses, "422", "validation_failed", "The body breaks the schema (every failing field is "

@@ -87,7 +87,19 @@ final class OpenApiIntegrationTests {
     void describesEveryRouteOfTheServerWithItsErrorStatuses() {
         JsonNode paths = document("/api/openapi.json").path("paths");
         assertThat(methods(paths, "/api/User")).containsExactly("get", "post");
-        assertThat(methods(paths, "/api/User/{id}")).containsExactly("delete", "get", "put");
+        assertThat(methods(paths, "/api/User/{id}")).containsExactly("delete", "get", "patch", "put");
+        assertThat(methods(paths, "/api/User/_import")).containsExactly("post");
+        assertThat(methods(paths, "/api/_batch")).containsExactly("post");
+        // Versions (api.md 13): If-Match and 412 on writes, If-None-Match and 304 on GET one, ETag headers.
+        JsonNode patch = paths.path("/api/User/{id}").path("patch");
+        assertThat(patch.path("requestBody").path("content").has("application/merge-patch+json")).isTrue();
+        assertThat(patch.path("responses").has("412")).isTrue();
+        assertThat(patch.path("parameters").toString()).contains("If-Match");
+        JsonNode read = paths.path("/api/User/{id}").path("get");
+        assertThat(read.path("responses").has("304")).isTrue();
+        assertThat(read.path("responses").path("200").path("headers").has("ETag")).isTrue();
+        // Bulk create (api.md 12.1): an object or an array of 1-1000.
+        assertThat(paths.path("/api/User").path("post").path("requestBody").toString()).contains("\"maxItems\":1000");
         assertThat(methods(paths, "/api/login")).containsExactly("post");
         assertThat(methods(paths, "/api/login/user")).containsExactly("post");
         assertThat(methods(paths, "/api/db/init")).containsExactly("get", "post");
