@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import events.config.StartupException;
 import events.db.DocumentStore;
+import events.db.ReadRouting;
 import events.documents.DocumentService;
 import events.error.ApiError;
 import events.error.ApiException;
@@ -151,7 +152,9 @@ final class InitialAdmin {
 
     private boolean hasDocuments(Entity entity) {
         ListQuery one = new ListQuery(new PageRequest(1, 1), true, List.of(), List.of(), List.of());
-        return !store.list(entity, one).blockOptional(TIMEOUT).map(page -> page.documents().isEmpty()).orElse(true);
+        // On the primary: a read replica may not even have replayed the tables yet.
+        return !store.list(entity, one).contextWrite(context -> context.put(ReadRouting.PRIMARY_ONLY, Boolean.TRUE))
+                .blockOptional(TIMEOUT).map(page -> page.documents().isEmpty()).orElse(true);
     }
 
     /**

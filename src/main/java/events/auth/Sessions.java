@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import events.config.EventsConfig;
 import events.db.DocumentStore;
+import events.db.ReadRouting;
 import events.db.SessionStore;
 import events.db.StoredDocument;
 import events.error.ApiError;
@@ -95,7 +96,9 @@ public final class Sessions implements PasswordChanges {
         }
         Condition byLogin = new Condition(principal.field(service.loginField()).orElseThrow(), Condition.Op.EQ, login);
         ListQuery query = new ListQuery(new PageRequest(1, 2), true, List.of(), List.of(byLogin), List.of());
+        // On the primary: a replica may lag behind a password change or a new principal.
         return documents.list(principal, query)
+                .contextWrite(context -> context.put(ReadRouting.PRIMARY_ONLY, Boolean.TRUE))
                 .flatMap(page -> {
                     // Exactly one match; two (case variants under case-sensitive uniqueness) is ambiguous.
                     var found = page.documents().size() == 1 ? page.documents().get(0) : null;

@@ -44,6 +44,13 @@ public interface ReadRouting {
     record ReplicaState(String uri, String state, long lagMs, String replayLsn, long reads, String error) {
     }
 
+    /**
+     * A Reactor context key: reads under it go to the primary whatever the replicas' state. Login reads
+     * its principal there: a lagging replica could still hold a password that was changed, or not yet
+     * hold a principal just created.
+     */
+    String PRIMARY_ONLY = "events.read.primaryOnly";
+
     /** The key of the session a request reads for, carried in the Reactor context. */
     record Session(String key) {
     }

@@ -149,6 +149,9 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     }
 
     private @Nullable Replica choose(ContextView context) {
+        if (context.hasKey(ReadRouting.PRIMARY_ONLY)) {
+            return null;
+        }
         long needed = 0;
         ReadRouting.Session session = context.getOrDefault(ReadRouting.Session.class, null);
         if (session != null) {

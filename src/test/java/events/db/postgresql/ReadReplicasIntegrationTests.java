@@ -110,6 +110,13 @@ final class ReadReplicasIntegrationTests {
                     .contains("Written while paused");
             assertThat(names(read(as(tolerant, admin).get().uri("/api/Account?count=none").exchange())))
                     .contains("Written while paused");
+            // Login reads its principal on the primary: one created while the replica is paused logs in at once.
+            as(tolerant, admin).post().uri("/api/Auth").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("name", "paused-login", "password", "paused-pass", "roleId", "replica-reader"))
+                    .exchange().expectStatus().isCreated();
+            TestServers.anonymous(tolerant).post().uri("/api/login").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("login", "paused-login", "password", "paused-pass")).exchange()
+                    .expectStatus().isOk();
             // A session that did not write reads the replica, a minute's lag allowed: the write is not there yet.
             assertThat(names(read(as(tolerant, reader).get().uri("/api/Account").exchange())))
                     .doesNotContain("Written while paused");
