@@ -120,6 +120,19 @@ final class Envelopes {
         return envelope;
     }
 
+    /** One item of a notification's {@code errors} (api.md 3.4): type, message, and field and value if any. */
+    static void addError(ArrayNode errors, String type, ApiError.Entry entry) {
+        ObjectNode item = errors.addObject();
+        item.put("type", type);
+        item.put("message", entry.message());
+        if (entry.field() != null) {
+            item.put("field", entry.field());
+        }
+        if (entry.value() != null) {
+            item.set("value", entry.value() instanceof JsonNode json ? json : NODES.pojoNode(entry.value()));
+        }
+    }
+
     private static ObjectNode notifications(Notifications notifications, ApiError error) {
         ObjectNode node = NODES.objectNode();
         for (Map.Entry<String, List<ApiError.Entry>> keyed : error == null ? Map.<String, List<ApiError.Entry>>of().entrySet()
@@ -127,15 +140,7 @@ final class Envelopes {
             ObjectNode holder = node.putObject(keyed.getKey());
             ArrayNode errors = holder.putArray("errors");
             for (ApiError.Entry entry : keyed.getValue()) {
-                ObjectNode item = errors.addObject();
-                item.put("type", error.type());
-                item.put("message", entry.message());
-                if (entry.field() != null) {
-                    item.put("field", entry.field());
-                }
-                if (entry.value() != null) {
-                    item.set("value", entry.value() instanceof JsonNode json ? json : NODES.pojoNode(entry.value()));
-                }
+                addError(errors, error.type(), entry);
             }
             holder.putArray("warnings");
         }

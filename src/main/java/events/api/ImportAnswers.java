@@ -11,7 +11,6 @@ import org.springframework.http.MediaType;
 import events.documents.ImportReport;
 import events.documents.Notifications;
 import events.error.ApiError;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -53,15 +52,7 @@ public final class ImportAnswers {
             ArrayNode errors = holder.putArray("errors");
             ApiError error = failure.error();
             for (ApiError.Entry entry : error.entries()) {
-                ObjectNode item = errors.addObject();
-                item.put("type", error.type());
-                item.put("message", entry.message());
-                if (entry.field() != null) {
-                    item.put("field", entry.field());
-                }
-                if (entry.value() != null) {
-                    item.set("value", entry.value() instanceof JsonNode json ? json : NODES.pojoNode(entry.value()));
-                }
+                Envelopes.addError(errors, error.type(), entry);
             }
             holder.putArray("warnings");
         }
