@@ -76,7 +76,8 @@ final class DatabaseAvailabilityIntegrationTests {
 
     @Test
     void stoppedDatabaseGives503AndTheServerRecoversWhenItReturns() throws Exception {
-        Path data = Files.createTempDirectory("events-outage").resolve("data");
+        Path root = Files.createTempDirectory("events-outage");
+        Path data = root.resolve("data");
         int port = freePort();
         EmbeddedPostgreSQL postgres = EmbeddedPostgreSQL.start(data, port);
         try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", postgres.uri(),
@@ -107,13 +108,15 @@ final class DatabaseAvailabilityIntegrationTests {
             assertThat(recovered).as("recovers without a restart").isEqualTo(HttpStatus.OK);
         } finally {
             postgres.close();
+            TestServers.delete(root);
         }
     }
 
     /** In production a database outage during {@code db/init} is a 503, not a 401. */
     @Test
     void initInProductionWithTheDatabaseDownIsUnavailable() throws Exception {
-        Path data = Files.createTempDirectory("events-init-outage").resolve("data");
+        Path root = Files.createTempDirectory("events-init-outage");
+        Path data = root.resolve("data");
         int port = freePort();
         EmbeddedPostgreSQL postgres = EmbeddedPostgreSQL.start(data, port);
         try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", postgres.uri(),
@@ -128,13 +131,15 @@ final class DatabaseAvailabilityIntegrationTests {
             assertThat(answer.getBody()).contains("unavailable");
         } finally {
             postgres.close();
+            TestServers.delete(root);
         }
     }
 
     /** Issue 8: with every pooled connection idle and dead, the first request after the restart succeeds. */
     @Test
     void firstRequestAfterADatabaseRestartSucceeds() throws Exception {
-        Path data = Files.createTempDirectory("events-restart").resolve("data");
+        Path root = Files.createTempDirectory("events-restart");
+        Path data = root.resolve("data");
         int port = freePort();
         EmbeddedPostgreSQL postgres = EmbeddedPostgreSQL.start(data, port);
         try (EventsServer server = TestServers.start(Map.of("EVENTS_DB_URI", postgres.uri(),
@@ -155,6 +160,7 @@ final class DatabaseAvailabilityIntegrationTests {
             }
         } finally {
             postgres.close();
+            TestServers.delete(root);
         }
     }
 

@@ -48,7 +48,10 @@ public final class TestDatabase {
         try {
             Path directory = Files.createTempDirectory("events-test-pg");
             EmbeddedPostgreSQL embedded = EmbeddedPostgreSQL.start(directory.resolve("data"), 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                embedded.close();
+                TestServers.delete(directory);
+            }));
             log.info("Tests use the embedded PostgreSQL (no Docker engine reachable)");
             return embedded.uri();
         } catch (Exception e) {

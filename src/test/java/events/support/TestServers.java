@@ -88,7 +88,8 @@ public final class TestServers {
         }
     }
 
-    private static void delete(Path root) {
+    /** Deletes a temporary directory tree, quietly: the tests' leftovers of embedded databases are gigabytes. */
+    public static void delete(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
