@@ -40,6 +40,7 @@ import events.config.StartupException;
 import events.documents.ImportMode;
 import events.documents.ImportReport;
 import events.documents.NdjsonLines;
+import events.documents.RenderedJson;
 import events.error.ApiException;
 import events.query.CountMode;
 import events.query.ListQuery;
@@ -50,6 +51,7 @@ import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -219,8 +221,13 @@ final class BulkCommands {
                 try (OutputStream sink = new BufferedOutputStream(partial == null ? new Unclosed(out)
                         : Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         READ_BUFFER)) {
-                    for (ObjectNode document : database.documents().stream(entity, query).toIterable(EXPORT_PREFETCH)) {
-                        sink.write(JSON.writeValueAsBytes(document));
+                    for (JsonNode document : database.documents().stream(entity, query).toIterable(EXPORT_PREFETCH)) {
+                        RenderedJson rendered = RenderedJson.in(document);
+                        if (rendered != null) {
+                            rendered.writeUnquotedUTF8(sink);
+                        } else {
+                            sink.write(JSON.writeValueAsBytes(document));
+                        }
                         sink.write('\n');
                         written++;
                         progress.documents(written);

@@ -10,8 +10,10 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import events.documents.RenderedJson;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -48,24 +50,32 @@ final class NdjsonResponses {
                 && !type.isWildcardType() && !type.isWildcardSubtype() && type.getQualityValue() > 0);
     }
 
-    Mono<ServerResponse> stream(Flux<ObjectNode> documents) {
+    Mono<ServerResponse> stream(Flux<JsonNode> documents) {
         Flux<DataBuffer> body = documents
-                .map(document -> {
-                    byte[] line = json.writeValueAsBytes(document);
-                    byte[] withNewline = new byte[line.length + 1];
-                    System.arraycopy(line, 0, withNewline, 0, line.length);
-                    withNewline[line.length] = '\n';
-                    return withNewline;
-                })
+                .map(this::line)
                 .buffer(LINES_PER_BUFFER)
                 .map(lines -> {
-                    int size = lines.stream().mapToInt(l -> l.length).sum();
-                    DataBuffer buffer = DefaultDataBufferFactory.sharedInstance.allocateBuffer(size);
-                    lines.forEach(buffer::write);
-                    return buffer;
+                    int size = 0;
+                    for (RenderedJson line : lines) {
+                        size += line.length() + 1;
+                    }
+                    byte[] bytes = new byte[size];
+                    int at = 0;
+                    for (RenderedJson line : lines) {
+                        line.copyTo(bytes, at);
+                        at += line.length();
+                        bytes[at++] = '\n';
+                    }
+                    return (DataBuffer) DefaultDataBufferFactory.sharedInstance.wrap(bytes);
                 })
                 .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
         return ServerResponse.ok().contentType(NDJSON).body(stalls.guard(body), DataBuffer.class);
+    }
+
+    /** A document's line: its rendered bytes as they are, or the tree serialised. */
+    private RenderedJson line(JsonNode document) {
+        RenderedJson rendered = RenderedJson.in(document);
+        return rendered != null ? rendered : RenderedJson.of(json.writeValueAsBytes(document));
     }
 
     /**

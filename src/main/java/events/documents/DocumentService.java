@@ -61,6 +61,7 @@ public final class DocumentService {
     private final IdGenerator ids;
     private final PasswordChanges passwordChanges;
     private final CursorCodec cursors;
+    private final DocumentTexts texts;
 
     /** A service whose password writes keep no session (the command line, tests). */
     public DocumentService(Schema schema, DocumentStore store, DocumentValidator validator, PasswordHasher hasher,
@@ -80,6 +81,7 @@ public final class DocumentService {
         this.clock = Objects.requireNonNull(clock, "clock must not be null");
         this.ids = new IdGenerator(clock);
         this.cursors = new CursorCodec(store.cursorSecret());
+        this.texts = new DocumentTexts(schema);
     }
 
     /** One document, as {@link #get(Access, Entity, String, List)} for an open API (tests, the command line). */
@@ -122,7 +124,7 @@ public final class DocumentService {
                     Notifications notifications = new Notifications();
                     String etag = EntityTags.etag(document.version());
                     if (!recheck && visible.isEmpty()) {
-                        return Mono.just(new Outcome(DocumentView.render(entity, document), notifications, null, etag));
+                        return Mono.just(new Outcome(view(entity, document), notifications, null, etag));
                     }
                     return references.render(entity, List.of(document), visible, recheck, notifications)
                             .map(views -> new Outcome(views.get(0), notifications, null, etag));
@@ -146,7 +148,7 @@ public final class DocumentService {
             Outcome.Pagination pagination = pagination(entity, query, page);
             if (!recheck && query.view().isEmpty()) {
                 var array = JsonNodeFactory.instance.arrayNode();
-                page.documents().forEach(document -> array.add(DocumentView.render(entity, document)));
+                page.documents().forEach(document -> array.add(view(entity, document)));
                 return Mono.just(new Outcome(array, notifications, pagination));
             }
             return references.render(entity, page.documents(), query.view(), recheck, notifications)
@@ -179,22 +181,22 @@ public final class DocumentService {
      * line), for NDJSON streaming: constant memory, backpressure down to the database cursor.
      * Expansions are fetched per batch of documents; warnings have no envelope to go into and are dropped.
      */
-    public Mono<Flux<ObjectNode>> stream(Access caller, Entity entity, ListQuery query) {
+    public Mono<Flux<JsonNode>> stream(Access caller, Entity entity, ListQuery query) {
         return permit(caller, entity, 'r').thenReturn(stream(entity, query.withView(readable(query.view(), caller))));
     }
 
     /** Every matching document in order, for an open API (see {@link #stream(Access, Entity, ListQuery)}). */
-    public Flux<ObjectNode> stream(Entity entity, ListQuery query) {
+    public Flux<JsonNode> stream(Entity entity, ListQuery query) {
         Flux<StoredDocument> documents = store.stream(entity, query);
         boolean recheck = readChecks == ReadChecks.MULTIPLE;
         if (!recheck && query.view().isEmpty()) {
-            return documents.map(document -> DocumentView.render(entity, document));
+            return documents.map(document -> view(entity, document));
         }
         return documents.buffer(STREAM_BATCH)
                 .concatMap(batch -> references.render(entity, batch, query.view(), recheck, new Notifications()))
                 .concatMapIterable(views -> {
-                    List<ObjectNode> list = new ArrayList<>(views.size());
-                    views.forEach(view -> list.add((ObjectNode) view));
+                    List<JsonNode> list = new ArrayList<>(views.size());
+                    views.forEach(list::add);
                     return list;
                 });
     }
@@ -301,7 +303,7 @@ public final class DocumentService {
                     .then(store.inTransaction(uow -> uow.insertAll(entity, rows, keys)).singleOrEmpty())
                     .map(stored -> {
                         ArrayNode data = JsonNodeFactory.instance.arrayNode(stored.size());
-                        stored.forEach(document -> data.add(DocumentView.render(entity, document)));
+                        stored.forEach(document -> data.add(view(entity, document)));
                         return new Outcome(data, notifications, null);
                     });
         });
@@ -743,8 +745,23 @@ public final class DocumentService {
     // ---------------------------------------------------------------- shared
 
     /** A single stored document as answered: its view, warnings and version (the entity tag). */
-    private static Outcome written(Entity entity, StoredDocument stored, Notifications notifications) {
-        return new Outcome(DocumentView.render(entity, stored), notifications, null, EntityTags.etag(stored.version()));
+    private Outcome written(Entity entity, StoredDocument stored, Notifications notifications) {
+        return new Outcome(view(entity, stored), notifications, null, EntityTags.etag(stored.version()));
+    }
+
+    /**
+     * A document as answered ({@link DocumentView}): written from its stored text when it was read as text
+     * and nothing has parsed it since, else from its tree.
+     */
+    private JsonNode view(Entity entity, StoredDocument document) {
+        byte[] text = document.unparsedText();
+        if (text != null) {
+            RenderedJson rendered = texts.render(entity, document.id(), text);
+            if (rendered != null) {
+                return rendered.asNode();
+            }
+        }
+        return DocumentView.render(entity, document);
     }
 
     /** Runs {@code write} so that a new password of a login principal ends its other sessions (api.md 9.1). */

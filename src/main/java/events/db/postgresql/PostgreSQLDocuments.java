@@ -480,17 +480,25 @@ public final class PostgreSQLDocuments implements DocumentStore {
         return alias + ".id, " + alias + ".data, " + alias + ".version";
     }
 
+    /** A row: its data kept as PostgreSQL's text, parsed only if a caller asks for the tree. */
     StoredDocument document(Readable row) {
-        String id = row.get("id", String.class);
-        Json data = row.get("data", Json.class);
-        return new StoredDocument(id, (ObjectNode) json.readTree(data.asArray()));
+        return document(row, StoredDocument.UNVERSIONED);
     }
 
     /** A row with its {@code version} column (single-document reads and every write). */
     StoredDocument versioned(Readable row) {
-        StoredDocument document = document(row);
         Long version = row.get("version", Long.class);
-        return new StoredDocument(document.id(), document.data(), version == null ? StoredDocument.UNVERSIONED : version);
+        return document(row, version == null ? StoredDocument.UNVERSIONED : version);
+    }
+
+    private StoredDocument document(Readable row, long version) {
+        String id = row.get("id", String.class);
+        Json data = row.get("data", Json.class);
+        return StoredDocument.read(id, data.asArray(), this::parse, version);
+    }
+
+    private ObjectNode parse(byte[] text) {
+        return (ObjectNode) json.readTree(text);
     }
 
     Json jsonb(JsonNode data) {
