@@ -63,9 +63,13 @@ final class EntityHandler {
     Mono<ServerResponse> list(ServerRequest request) {
         return parse(request, 'r').flatMap(p -> {
             ListQuery query = parser.list(p.entity(), p.parameters());
-            return caller(request).flatMap(access -> NdjsonResponses.wanted(request)
-                    ? documents.stream(access, p.entity(), query).flatMap(ndjson::stream)
-                    : documents.list(access, p.entity(), query).flatMap(Envelopes::ok));
+            if (NdjsonResponses.wanted(request)) {
+                return caller(request).flatMap(access -> documents.stream(access, p.entity(), query)
+                        .flatMap(ndjson::stream));
+            }
+            return sessions.callerAndList(AuthHandler.token(request), p.entity(), query)
+                    .flatMap(found -> documents.list(found.access(), p.entity(), query, found.page()))
+                    .flatMap(Envelopes::ok);
         });
     }
 

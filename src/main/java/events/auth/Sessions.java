@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import events.config.EventsConfig;
 import events.db.DocumentStore;
+import events.db.ListPage;
 import events.db.ReadRouting;
 import events.db.SessionStore;
 import events.db.StoredDocument;
@@ -150,6 +151,28 @@ public final class Sessions implements PasswordChanges {
         return store.touchAndFind(tokenHash, idle, maxAge, entity, id).flatMap(found -> found.session() == null
                 ? Mono.error(expired())
                 : Mono.just(new CallerAndDocument(access(tokenHash, found.session()), found.document())));
+    }
+
+    /**
+     * {@link #caller} and a list page in one statement where the store can (issue 9): the live session
+     * (401) and the page, or a null page for the document service to read. Whether the caller may read
+     * {@code entity} is the document service's gate.
+     */
+    public Mono<CallerAndPage> callerAndList(@Nullable String token, Entity entity, ListQuery query) {
+        if (!enabled) {
+            return Mono.just(new CallerAndPage(Access.OPEN, null));
+        }
+        if (token == null || token.isEmpty()) {
+            return Mono.error(new ApiException(new ApiError.Unauthorized("No session; log in first")));
+        }
+        String tokenHash = hash(token);
+        return store.touchAndList(tokenHash, idle, maxAge, entity, query).flatMap(found -> found.session() == null
+                ? Mono.error(expired())
+                : Mono.just(new CallerAndPage(access(tokenHash, found.session()), found.page())));
+    }
+
+    /** What {@link #callerAndList} gives: who calls, and the page when it was read. */
+    public record CallerAndPage(Access access, @Nullable ListPage page) {
     }
 
     /** What {@link #callerAndFind} gives: who calls, and the document, null when missing. */

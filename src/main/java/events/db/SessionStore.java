@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import events.query.ListQuery;
 import events.schema.Entity;
 import reactor.core.publisher.Mono;
 
@@ -37,6 +38,14 @@ public interface SessionStore {
      */
     Mono<SessionAndDocument> touchAndFind(String tokenHash, Duration idle, Duration maxAge, Entity entity, String id);
 
+    /**
+     * {@link #touch} and a list page of {@code entity}, read together where they can be (one round trip
+     * for a list request). The page is read only for a live session, and the caller must not show it
+     * unless the session allows reading {@code entity}. A null page with a live session means the page
+     * was not read here (replicas serve lists, or only a count can tell the total): read it as usual.
+     */
+    Mono<SessionAndPage> touchAndList(String tokenHash, Duration idle, Duration maxAge, Entity entity, ListQuery query);
+
     /** Removes a session; true when there was one (live or not). */
     Mono<Boolean> delete(String tokenHash);
 
@@ -64,6 +73,10 @@ public interface SessionStore {
 
     /** What a login records: {@code credential} is the password hash the login was verified against. */
     record NewSession(String principalEntity, String principalId, String login, String credential) {
+    }
+
+    /** What {@link #touchAndList} found: either may be null. */
+    record SessionAndPage(@Nullable ActiveSession session, @Nullable ListPage page) {
     }
 
     /** What {@link #touchAndFind} found: either may be null. */

@@ -141,9 +141,18 @@ public final class DocumentService {
      * the {@code next} cursor when rows follow, expansions and (in {@code multiple} mode) checks.
      */
     public Mono<Outcome> list(Access caller, Entity entity, ListQuery listQuery) {
+        return list(caller, entity, listQuery, null);
+    }
+
+    /**
+     * {@link #list(Access, Entity, ListQuery)} of a page already read (with the session check, in one
+     * statement: {@code Sessions.callerAndList}), or read now when {@code read} is null.
+     */
+    public Mono<Outcome> list(Access caller, Entity entity, ListQuery listQuery, @Nullable ListPage read) {
         boolean recheck = readChecks == ReadChecks.MULTIPLE;
         ListQuery query = listQuery.withView(readable(listQuery.view(), caller));
-        return permit(caller, entity, 'r').then(store.list(entity, query)).flatMap(page -> {
+        Mono<ListPage> pageRead = read != null ? Mono.just(read) : store.list(entity, query);
+        return permit(caller, entity, 'r').then(pageRead).flatMap(page -> {
             Notifications notifications = new Notifications();
             Outcome.Pagination pagination = pagination(entity, query, page);
             if (!recheck && query.view().isEmpty()) {

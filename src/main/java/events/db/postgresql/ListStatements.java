@@ -39,13 +39,36 @@ final class ListStatements {
      * (at most branches × LIMIT rows): SQL does not promise that {@code UNION ALL} keeps their order.
      */
     Sql page(Entity entity, ListQuery query) {
-        Sql sql = new Sql();
+        return page(entity, query, null);
+    }
+
+    /**
+     * {@link #page} after a session check, as one statement (issue 9: one round trip for a list request):
+     * the check's common table expressions and its select as the CTE {@code session}, whose values take
+     * {@code $1..$n}; the page is read only when the session is live; the answer is the session's columns
+     * next to each page row, or one row with the session's columns (or nulls) when there is no page row.
+     */
+    Sql pageAfterSession(Entity entity, ListQuery query, SessionCheck check) {
+        return page(entity, query, check);
+    }
+
+    /** A session check to put before a page: its CTEs, its final select, and its values ($1..$n). */
+    record SessionCheck(String ctes, String select, Object[] values) {
+    }
+
+    private Sql page(Entity entity, ListQuery query, SessionCheck check) {
+        Sql sql = check == null ? new Sql() : Sql.of(DatabaseMetrics.Kind.SELECT, "", check.values());
         Clauses clauses = new Clauses(sql, entity, query, false);
+        if (check != null) {
+            // An InitPlan: without a live session, no index or table is read.
+            clauses.where.add(0, "EXISTS (SELECT 1 FROM session)");
+        }
         String limit = sql.placeholder(query.page().size() + 1);
         String count = "SELECT count(*) FROM " + Sql.table(entity.name()) + where(clauses.where);
         boolean exact = query.count() == CountMode.EXACT;
         String total;
-        sql.append("WITH page AS MATERIALIZED (");
+        sql.append(check == null ? "WITH page AS MATERIALIZED ("
+                : check.ctes() + ", session AS (" + check.select() + "), page AS MATERIALIZED (");
         if (query.after() == null) {
             String offset = sql.placeholder(query.page().offset());
             sql.append("SELECT id, data FROM ").table(entity).append(where(clauses.where));
@@ -74,8 +97,10 @@ final class ListStatements {
             sql.append(" LIMIT ").append(limit);
             total = exact ? "(" + count + ")" : "NULL::bigint";
         }
-        sql.append(") SELECT id, data, ").append(total).append(" AS total")
-                .append(PostgreSQLQueries.keyColumns(clauses.terms)).append(" FROM page");
+        sql.append(check == null ? ") SELECT id, data, " : ") SELECT session.*, page.id, page.data, ")
+                .append(total).append(" AS total").append(PostgreSQLQueries.keyColumns(clauses.terms))
+                .append(check == null ? " FROM page" : " FROM (SELECT 1) AS one LEFT JOIN session ON true"
+                        + " LEFT JOIN page ON true");
         PostgreSQLQueries.orderBy(sql, clauses.terms); // the CTE's order, stated again so it is guaranteed
         return sql;
     }

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import events.db.DatabaseStatus;
 import events.db.DocumentStore;
+import events.db.SessionStore;
 import events.db.ListPage;
 import events.db.StoredDocument;
 import events.db.UnitOfWork;
@@ -71,7 +72,7 @@ public final class PostgreSQLDocuments implements DocumentStore {
         // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
         // round long decimals on the way out.
         this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned);
+        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned, this::touchAndList);
         this.bulk = new BulkInserts(this, expressions, errors);
         this.replicas = core.replicas();
     }
@@ -170,6 +171,51 @@ public final class PostgreSQLDocuments implements DocumentStore {
                         .switchIfEmpty(Mono.defer(() -> counted(reads, entity, query))).flux())
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    /**
+     * A session check and a list page in one statement ({@link ListStatements#pageAfterSession}), then the
+     * page finished as {@link #list} finishes it, on the same connection. With replicas the page is theirs
+     * to serve and the session check is the primary's: the check alone, and no page.
+     */
+    private Mono<SessionStore.SessionAndPage> touchAndList(ListStatements.SessionCheck check,
+                                                          Function<Readable, SessionStore.ActiveSession> sessions,
+                                                          Entity entity, ListQuery query) {
+        SessionStore.SessionAndPage none = new SessionStore.SessionAndPage(null, null);
+        if (replicas.enabled()) {
+            Sql touch = Sql.of(DatabaseMetrics.Kind.SELECT, check.ctes() + " " + check.select(), check.values());
+            return statements.withConnection(c -> Statements.query(c, touch, sessions))
+                    .singleOrEmpty()
+                    .map(session -> new SessionStore.SessionAndPage(session, null))
+                    .defaultIfEmpty(none)
+                    .onErrorMap(errors::translate);
+        }
+        Sql sql = lists.pageAfterSession(entity, query, check);
+        return statements.withConnection(c -> Statements.rows(c, sql, row -> new SessionPageRow(
+                                row.get("principal_id") == null ? null : sessions.apply(row),
+                                row.get("id") == null ? null : pageRow(row, query)))
+                        .flatMap(rows -> {
+                            SessionStore.ActiveSession session = rows.isEmpty() ? null : rows.get(0).session();
+                            if (session == null) {
+                                return Mono.just(none);
+                            }
+                            List<PageRow> page = new ArrayList<>(rows.size());
+                            rows.forEach(row -> {
+                                if (row.page() != null) {
+                                    page.add(row.page());
+                                }
+                            });
+                            return finish(c, entity, query, page)
+                                    .map(finished -> new SessionStore.SessionAndPage(session, finished))
+                                    .defaultIfEmpty(new SessionStore.SessionAndPage(session, null));
+                        }))
+                .singleOrEmpty()
+                .defaultIfEmpty(none)
+                .onErrorMap(errors::translate);
+    }
+
+    /** A row of {@link ListStatements#pageAfterSession}: the session (null when not live) and a page row. */
+    private record SessionPageRow(SessionStore.@Nullable ActiveSession session, @Nullable PageRow page) {
     }
 
     /**

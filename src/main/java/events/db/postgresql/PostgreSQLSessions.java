@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 import events.db.SessionStore;
 import events.db.StoredDocument;
+import events.query.ListQuery;
 import events.schema.Entity;
 import events.schema.Field;
 import events.schema.Schema;
@@ -60,13 +61,21 @@ public final class PostgreSQLSessions implements SessionStore {
     /** Per entity: the session check and a read of one document by id ($5), one statement. */
     private final Map<String, String> touchAndFindSql = new HashMap<>();
     private final Function<Readable, StoredDocument> documents;
+    private final PageAfterSession lists;
+
+    /** Reads a list page after the session check, in one statement where it can (PostgreSQLDocuments). */
+    interface PageAfterSession {
+        Mono<SessionAndPage> touchAndList(ListStatements.SessionCheck check, Function<Readable, ActiveSession> sessions,
+                                          Entity entity, ListQuery query);
+    }
 
     /** {@code documents} maps a row holding {@link PostgreSQLDocuments#columns}. */
     PostgreSQLSessions(Schema schema, Statements statements, PostgreSQLErrors errors,
-                       Function<Readable, StoredDocument> documents) {
+                       Function<Readable, StoredDocument> documents, PageAfterSession lists) {
         this.statements = statements;
         this.errors = errors;
         this.documents = documents;
+        this.lists = lists;
         this.principals = principals(schema);
         List<Principal> list = principals.values().stream().toList();
         this.touchCtes = touchCtes(list);
@@ -115,6 +124,13 @@ public final class PostgreSQLSessions implements SessionStore {
                         row.get("id") == null ? null : documents.apply(row))))
                 .singleOrEmpty()
                 .onErrorMap(errors::translate);
+    }
+
+    @Override
+    public Mono<SessionAndPage> touchAndList(String tokenHash, Duration idle, Duration maxAge, Entity entity,
+                                             ListQuery query) {
+        return lists.touchAndList(new ListStatements.SessionCheck(touchCtes, touchSelect,
+                touchValues(tokenHash, idle, maxAge)), this::active, entity, query);
     }
 
     /** $1 token hash, $2 idle seconds, $3 maximum age in seconds, $4 how stale the idle timer may get. */
