@@ -14,6 +14,7 @@ import events.db.postgresql.PostgreSQLDocuments;
 import events.api.JsonBodyParser;
 import events.documents.DocumentImport;
 import events.documents.DocumentService;
+import events.documents.ImportMetrics;
 import events.documents.NdjsonLines;
 import events.documents.ReadChecks;
 import events.schema.DocumentValidator;
@@ -88,7 +89,8 @@ public final class OfflineDatabase implements AutoCloseable {
     /** Imports through the API's own pipeline (api.md 12.2), each line parsed as strictly as a body. */
     public DocumentImport imports() {
         JsonBodyParser lines = new JsonBodyParser(JsonMapper.builder().build(), "Line");
-        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT);
+        // Nothing scrapes a command: its metrics stay unbound.
+        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT, new ImportMetrics(schema));
     }
 
     /** Closes the pool, then stops the embedded PostgreSQL if this command started it (never a server's). */

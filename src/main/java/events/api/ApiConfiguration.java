@@ -30,6 +30,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import events.documents.DocumentImport;
 import events.documents.DocumentService;
+import events.documents.ImportMetrics;
 import events.documents.NdjsonLines;
 import events.documents.ReadChecks;
 import events.query.CountMode;
@@ -124,18 +125,20 @@ public class ApiConfiguration {
     RouterFunction<ServerResponse> routes(EventsConfig config, Schema schema, DocumentStore store,
                                           DocumentService documents, RequestBodies bodies, ErrorResponses errors,
                                           JsonMapper eventsJsonMapper, Sessions sessions,
-                                          StreamStallGuard stallGuard) {
+                                          StreamStallGuard stallGuard, ImportMetrics importMetrics) {
         return Routes.of(schema, new AuthHandler(sessions, bodies, config.session()),
                 new AdminHandler(config, schema, store, bodies, eventsJsonMapper, sessions),
                 new EntityHandler(schema, documents, bodies, new NdjsonResponses(eventsJsonMapper, stallGuard), sessions,
-                        CountMode.of(config.defaultCount()).orElseThrow(), imports(documents, store, eventsJsonMapper)),
+                        CountMode.of(config.defaultCount()).orElseThrow(),
+                        imports(documents, store, eventsJsonMapper, importMetrics)),
                 errors);
     }
 
     /** Imports (api.md 12.2): each line parsed as strictly as a request body. */
-    static DocumentImport imports(DocumentService documents, DocumentStore store, JsonMapper json) {
+    static DocumentImport imports(DocumentService documents, DocumentStore store, JsonMapper json,
+                                  ImportMetrics metrics) {
         JsonBodyParser lines = new JsonBodyParser(json, "Line");
-        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT);
+        return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT, metrics);
     }
 
     @Bean

@@ -10,6 +10,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import events.auth.Sessions;
 import events.config.EventsConfig;
+import events.documents.ImportMetrics;
 import events.schema.Schema;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,5 +55,11 @@ public class OperationsConfiguration {
     @Bean(destroyMethod = "close")
     SessionGauge sessionGauge(Sessions sessions) {
         return new SessionGauge(sessions);
+    }
+
+    /** Import progress by entity: running imports, lines received and what became of them. */
+    @Bean
+    ImportMetrics importMetrics(Schema schema) {
+        return new ImportMetrics(schema);
     }
 }

@@ -42,6 +42,8 @@ public interface UnitOfWork {
      * Inserts every document of {@code documents} that can be stored, with the same set-based statements
      * as {@link #insertAll}, and skips the others: a document whose foreign key names no document (422),
      * or that collides with a stored one or an earlier one of the list on its id or a unique key (409).
+     * A document that names another document of the list is stored only if that one is (422 naming the
+     * foreign key otherwise, along whole chains), so nothing stored names a missing document.
      * Nothing fails the call but the database itself; the transaction stays usable.
      *
      * @param keys the notification key of each document (its line, {@code "line 7"})

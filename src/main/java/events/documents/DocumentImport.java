@@ -69,18 +69,21 @@ public final class DocumentImport {
     private final DocumentStore store;
     private final Function<byte[], JsonNode> parser;
     private final long lineLimit;
+    private final ImportMetrics metrics;
 
     /**
      * @param parser    reads one line strictly (UTF-8, exact numbers, no duplicate keys), failing with a
      *                  400 {@link ApiException} that says what is wrong
      * @param lineLimit the longest line read (the limit {@link NdjsonLines#split} was given)
+     * @param metrics   where the imports' progress is counted
      */
     public DocumentImport(DocumentService documents, DocumentStore store, Function<byte[], JsonNode> parser,
-                          long lineLimit) {
+                          long lineLimit, ImportMetrics metrics) {
         this.documents = Objects.requireNonNull(documents, "documents must not be null");
         this.store = Objects.requireNonNull(store, "store must not be null");
         this.parser = Objects.requireNonNull(parser, "parser must not be null");
         this.lineLimit = lineLimit;
+        this.metrics = Objects.requireNonNull(metrics, "metrics must not be null");
     }
 
     /**
@@ -93,7 +96,7 @@ public final class DocumentImport {
         return DocumentService.permit(caller, entity, 'c')
                 .then(input)
                 .map(lines -> Flux.defer(() -> {
-                    Run run = new Run(entity, caller.allows(entity, 's'));
+                    Run run = new Run(entity, mode, caller.allows(entity, 's'));
                     Flux<Prepared> prepared = batches(lines)
                             .publishOn(Schedulers.parallel(), 1)
                             .map(run::prepare);
@@ -103,7 +106,9 @@ public final class DocumentImport {
                                             .concatWith(Mono.defer(() -> run.failed ? Mono.error(new RolledBack())
                                                     : Mono.empty())))
                                     .onErrorResume(RolledBack.class, e -> Mono.empty());
-                    return progress.concatWith(Mono.fromSupplier(() -> run.summary(mode)));
+                    return progress.concatWith(Mono.fromSupplier(() -> run.summary()))
+                            .doOnSubscribe(subscription -> metrics.started(entity))
+                            .doFinally(signal -> run.end());
                 }));
     }
 
@@ -145,6 +150,7 @@ public final class DocumentImport {
     private final class Run {
 
         private final Entity entity;
+        private final ImportMode mode;
         private final boolean keepHashes;
         private final boolean hashes;
         private long received;
@@ -156,9 +162,12 @@ public final class DocumentImport {
         private long ignoredBeyond;
         /** Atomic mode: a line failed, so nothing more is written and the transaction will be rolled back. */
         private boolean failed;
+        /** Atomic mode: the lines received are counted as stored or rolled back. */
+        private boolean settled;
 
-        Run(Entity entity, boolean keepHashes) {
+        Run(Entity entity, ImportMode mode, boolean keepHashes) {
             this.entity = entity;
+            this.mode = mode;
             this.keepHashes = keepHashes;
             this.hashes = entity.fields().stream().anyMatch(Field::hashed);
         }
@@ -268,9 +277,14 @@ public final class DocumentImport {
             if (inserted != null) {
                 inserted.failures().forEach((index, error) -> failures.put(batch.ready().get(index).line(), error));
                 created += inserted.count();
+                if (mode == ImportMode.SKIP) { // committed (atomic: see summary and end)
+                    metrics.lines(entity, ImportMetrics.Outcome.STORED, inserted.count());
+                }
             }
             received += batch.lines();
             failedLines += failures.size();
+            metrics.received(entity, batch.lines());
+            metrics.lines(entity, ImportMetrics.Outcome.FAILED, failures.size());
             failures.forEach((line, error) -> {
                 if (listed.size() < MAX_LISTED) {
                     listed.add(new ImportReport.LineFailure(line, error));
@@ -288,8 +302,20 @@ public final class DocumentImport {
             return ImportReport.progress(received, created, failedLines);
         }
 
-        /** The last report: everything listed, and what belongs to no line. */
-        ImportReport summary(ImportMode mode) {
+        /**
+         * The import is over (done, failed or cancelled): no longer running; an atomic import that did not
+         * reach its summary (its transaction did not commit) rolled back every good line received.
+         */
+        void end() {
+            if (mode == ImportMode.ATOMIC && !settled) {
+                settled = true;
+                metrics.lines(entity, ImportMetrics.Outcome.ROLLED_BACK, received - failedLines);
+            }
+            metrics.ended(entity);
+        }
+
+        /** The last report: everything listed, and what belongs to no line. The atomic transaction has committed. */
+        ImportReport summary() {
             List<Notifications.Warning> warnings = new ArrayList<>();
             ignored.forEach((field, count) -> {
                 String shown = field.length() > 40 ? field.substring(0, 40) + "..." : field;
@@ -305,6 +331,11 @@ public final class DocumentImport {
                         + "(the first " + MAX_LISTED + " are)", entity.name(), null, null));
             }
             long stored = created;
+            if (mode == ImportMode.ATOMIC) {
+                settled = true;
+                metrics.lines(entity, failed ? ImportMetrics.Outcome.ROLLED_BACK : ImportMetrics.Outcome.STORED,
+                        received - failedLines);
+            }
             if (mode == ImportMode.ATOMIC && failed) {
                 stored = 0;
                 warnings.add(new Notifications.Warning("request", "Nothing was stored: the import is atomic and "

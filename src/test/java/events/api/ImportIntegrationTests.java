@@ -134,6 +134,83 @@ final class ImportIntegrationTests {
     }
 
     @Test
+    void aLineNamingALineOfItsBatchThatFailsIsSkippedWithIt() {
+        String tag = unique();
+        post(client, "/api/Folder", Map.of("name", "taken-" + tag));
+        String body = folder(tag, "f1", "taken-" + tag, null)                     // 1 duplicate name
+                + folder(tag, "f2", "n2-" + tag, "f1")                            // 2 names line 1
+                + folder(tag, "f3", "n3-" + tag, "f3")                            // 3 names itself
+                + folder(tag, "f4", "n4-" + tag, "f5")                            // 4 names line 5, stored
+                + folder(tag, "f5", "n5-" + tag, null);                           // 5
+        Response answer = importing(client, "/api/Folder/_import", body);
+        assertThat(answer.status()).as(answer.body().toString()).isEqualTo(200);
+        assertThat(answer.body().path("data").toString()).isEqualTo("{\"received\":5,\"created\":3,\"failed\":2}");
+        JsonNode notifications = answer.body().path("notifications");
+        assertThat(notifications.propertyNames()).containsExactly("line 1", "line 2");
+        assertLineError(notifications, "line 1", "conflict", "name");
+        JsonNode error = assertLineError(notifications, "line 2", "validation_failed", "folderId");
+        assertThat(error.path("message").asString()).isEqualTo("Folder f1-" + tag + " is not stored: line 1 failed");
+        assertThat(get(client, "/api/Folder/f2-" + tag).status()).isEqualTo(404);
+        assertThat(get(client, "/api/Folder/f3-" + tag).data().path("folderId").asString()).isEqualTo("f3-" + tag);
+        assertThat(get(client, "/api/Folder/f4-" + tag).data().path("folderId").asString()).isEqualTo("f5-" + tag);
+        assertNoDanglingFolder();
+    }
+
+    @Test
+    void chainsOfLinesFailWithTheLineTheyEndIn() {
+        String tag = unique();
+        post(client, "/api/Folder", Map.of("name", "taken-a-" + tag));
+        post(client, "/api/Folder", Map.of("name", "taken-b-" + tag));
+        String body = folder(tag, "a1", "taken-a-" + tag, null)                   // 1 duplicate name
+                + folder(tag, "a2", "a2-" + tag, "a1")                            // 2 -> 1
+                + folder(tag, "a3", "a3-" + tag, "a2")                            // 3 -> 2 -> 1
+                + folder(tag, "b1", "b1-" + tag, "b2")                            // 4 -> 5 -> 6
+                + folder(tag, "b2", "b2-" + tag, "b3")                            // 5 -> 6
+                + folder(tag, "b3", "taken-b-" + tag, null)                       // 6 duplicate name
+                + folder(tag, "c1", "c1-" + tag, "nowhere")                       // 7 no such folder
+                + folder(tag, "c2", "c2-" + tag, "c1")                            // 8 -> 7
+                + folder(tag, "c3", "c3-" + tag, "c2")                            // 9 -> 8 -> 7
+                + folder(tag, "d1", "d1-" + tag, null)                            // 10
+                + folder(tag, "d2", "d2-" + tag, "d1");                           // 11 -> 10, stored
+        Response answer = importing(client, "/api/Folder/_import", body);
+        assertThat(answer.status()).as(answer.body().toString()).isEqualTo(200);
+        assertThat(answer.body().path("data").toString()).isEqualTo("{\"received\":11,\"created\":2,\"failed\":9}");
+        JsonNode notifications = answer.body().path("notifications");
+        assertThat(notifications.propertyNames()).containsExactly("line 1", "line 2", "line 3", "line 4", "line 5",
+                "line 6", "line 7", "line 8", "line 9");
+        assertLineError(notifications, "line 1", "conflict", "name");
+        assertLineError(notifications, "line 6", "conflict", "name");
+        assertThat(assertLineError(notifications, "line 7", "validation_failed", "folderId").path("message").asString())
+                .isEqualTo("Folder nowhere-" + tag + " does not exist");
+        Map<String, String> names = Map.of("line 2", "line 1", "line 3", "line 2", "line 4", "line 5",
+                "line 5", "line 6", "line 8", "line 7", "line 9", "line 8");
+        names.forEach((line, target) -> assertThat(assertLineError(notifications, line, "validation_failed", "folderId")
+                .path("message").asString()).endsWith("is not stored: " + target + " failed"));
+        assertThat(count("Folder", "name:" + tag)).as("the two posted before, d1 and d2").isEqualTo(4);
+        assertNoDanglingFolder();
+    }
+
+    @Test
+    void anAtomicImportWithAChainEndingInABadLineStoresNothing() {
+        String tag = unique();
+        post(client, "/api/Folder", Map.of("name", "taken-" + tag));
+        String body = folder(tag, "ok", "ok-" + tag, null)                        // 1
+                + folder(tag, "x3", "x3-" + tag, "x2")                            // 2 -> 3 -> 4
+                + folder(tag, "x2", "x2-" + tag, "x1")                            // 3 -> 4
+                + folder(tag, "x1", "taken-" + tag, "ok");                        // 4 duplicate name
+        Response answer = importing(client, "/api/Folder/_import?mode=atomic", body);
+        assertThat(answer.status()).as(answer.body().toString()).isEqualTo(200);
+        assertThat(answer.body().path("data").toString()).isEqualTo("{\"received\":4,\"created\":0,\"failed\":3}");
+        JsonNode notifications = answer.body().path("notifications");
+        assertThat(notifications.propertyNames()).containsExactly("line 2", "line 3", "line 4", "general");
+        assertLineError(notifications, "line 2", "validation_failed", "folderId");
+        assertLineError(notifications, "line 3", "validation_failed", "folderId");
+        assertLineError(notifications, "line 4", "conflict", "name");
+        assertThat(count("Folder", "name:" + tag)).as("only the document posted before").isEqualTo(1);
+        assertNoDanglingFolder();
+    }
+
+    @Test
     void theProgressStreamHasALinePerBatchAndTheSummaryLast() {
         String tag = unique();
         StringBuilder body = new StringBuilder();
@@ -377,6 +454,20 @@ final class ImportIntegrationTests {
 
     private static String child(String tag, String code, String parent) {
         return "{\"code\": \"" + tag + "-" + code + "\", \"parentId\": \"" + parent + "\"}";
+    }
+
+    /** A line of Folder with id {@code <key>-<tag>}, naming folder {@code <parent>-<tag>} unless null. */
+    private static String folder(String tag, String key, String name, String parent) {
+        return "{\"id\": \"" + key + "-" + tag + "\", \"name\": \"" + name + "\""
+                + (parent == null ? "" : ", \"folderId\": \"" + parent + "-" + tag + "\"") + "}\n";
+    }
+
+    /** No stored Folder names a Folder that does not exist. */
+    private static void assertNoDanglingFolder() {
+        List<Map<String, Object>> dangling = TestSql.query(WriteRequests.DATABASE, "SELECT f.id, f.data->>'folderId' AS "
+                + "folder FROM \"Folder\" f WHERE f.data->>'folderId' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                + "\"Folder\" p WHERE p.id = f.data->>'folderId')");
+        assertThat(dangling).as("stored folders naming a missing folder").isEmpty();
     }
 
     private static String principal(String name, String password, String role) {

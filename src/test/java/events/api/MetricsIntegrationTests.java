@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,12 +18,14 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import events.EventsServer;
+import events.support.RawHttp;
 import events.support.TestServers;
 
 /**
  * {@code /actuator/prometheus} (api.md 15) on the real server: open without a session, HTTP requests by
  * route template (never the raw path), method and status with latency buckets, statements by kind,
- * connection acquires, the pool's gauges, sessions and the JVM; {@code management.port} moves it.
+ * connection acquires, the pool's gauges, sessions, import progress and the JVM; {@code management.port}
+ * moves it.
  */
 final class MetricsIntegrationTests {
 
@@ -76,6 +81,47 @@ final class MetricsIntegrationTests {
     }
 
     @Test
+    void importsMoveTheLineCountersOfTheirEntity() {
+        Map<String, String> url = Map.of("entity", "Url");
+        String before = scrape(anonymous);
+        String tag = unique();
+        // Skip: three stored, one failed.
+        assertThat(importing("/api/Url/_import", urlLine(tag, 1) + urlLine(tag, 2) + urlLine(tag, 3)
+                + "{\"url\": \"not a url " + tag + "\"}\n")).isEqualTo("{\"received\":4,\"created\":3,\"failed\":1}");
+        // Atomic with a bad line: one failed, the two good ones rolled back.
+        assertThat(importing("/api/Url/_import?mode=atomic", urlLine(tag, 4) + "{oops}\n" + urlLine(tag, 5)))
+                .isEqualTo("{\"received\":3,\"created\":0,\"failed\":1}");
+        // Atomic, all good: stored when it commits.
+        assertThat(importing("/api/Url/_import?mode=atomic", urlLine(tag, 6) + urlLine(tag, 7)))
+                .isEqualTo("{\"received\":2,\"created\":2,\"failed\":0}");
+        String after = scrape(anonymous);
+
+        assertThat(delta(before, after, "events_import_lines_received_total", url)).isEqualTo(9);
+        assertThat(delta(before, after, "events_import_lines_total", with(url, "outcome", "stored"))).isEqualTo(5);
+        assertThat(delta(before, after, "events_import_lines_total", with(url, "outcome", "failed"))).isEqualTo(2);
+        assertThat(delta(before, after, "events_import_lines_total", with(url, "outcome", "rolled_back"))).isEqualTo(2);
+        assertThat(value(after, "events_imports_active", url)).isZero();
+        Map<String, String> account = Map.of("entity", "Account");
+        assertThat(delta(before, after, "events_import_lines_received_total", account)).as("another entity").isZero();
+        assertThat(after).as("every entity of the schema has its series from the start")
+                .contains("events_imports_active{entity=\"Role\"}");
+        assertThat(after).as("no input in a label").doesNotContain(tag);
+    }
+
+    @Test
+    void anImportInProgressIsActiveUntilItsClientGoesAway() throws Exception {
+        Map<String, String> url = Map.of("entity", "Url");
+        String cookie = TestServers.sessionCookie(server);
+        try (RawHttp http = RawHttp.connect(server.port(), Duration.ofSeconds(10))) {
+            http.send("POST /api/Url/_import HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n"
+                    + "Cookie: sessionId=" + cookie + "\r\nContent-Length: 1000000\r\n\r\n" + urlLine(unique(), 1));
+            assertThat(eventually(() -> value(scrape(anonymous), "events_imports_active", url), 1.0)).isEqualTo(1.0);
+            http.reset();
+        }
+        assertThat(eventually(() -> value(scrape(anonymous), "events_imports_active", url), 0.0)).isZero();
+    }
+
+    @Test
     void poolSessionsAndJvmAreThereWithoutASession() {
         String text = scrape(anonymous);
         for (String gauge : new String[] {"r2dbc_pool_acquired_connections", "r2dbc_pool_idle_connections",
@@ -105,6 +151,31 @@ final class MetricsIntegrationTests {
                     .expectHeader().exists(RequestIds.HEADER);
             TestServers.anonymous(moved).get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
         }
+    }
+
+    /** The {@code data} of an import's answer. */
+    private String importing(String uri, String body) {
+        return client.post().uri(uri).contentType(MediaType.parseMediaType("application/x-ndjson")).bodyValue(body)
+                .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody()
+                .replaceAll("^\\{\"data\":(\\{[^}]*}).*$", "$1");
+    }
+
+    private static String urlLine(String tag, int n) {
+        return "{\"url\": \"https://example.org/import/" + tag + "/" + n + "\"}\n";
+    }
+
+    /** {@code read} until it gives {@code expected}, for up to 10 s: its last value. */
+    private static double eventually(DoubleSupplier read, double expected) throws InterruptedException {
+        double last = read.getAsDouble();
+        for (int i = 0; i < 100 && last != expected; i++) {
+            TimeUnit.MILLISECONDS.sleep(100);
+            last = read.getAsDouble();
+        }
+        return last;
+    }
+
+    private static double delta(String before, String after, String name, Map<String, String> labels) {
+        return value(after, name, labels) - value(before, name, labels);
     }
 
     private static String scrape(WebTestClient client) {

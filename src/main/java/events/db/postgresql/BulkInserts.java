@@ -1,5 +1,6 @@
 package events.db.postgresql;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -64,7 +65,16 @@ final class BulkInserts {
      */
     private Mono<Void> missingReferences(Connection connection, Entity entity, List<NewDocument> batch,
                                          List<String> keys) {
-        return missing(connection, entity, batch).flatMap(missing -> {
+        return missing(connection, entity, batch).flatMap(absent -> {
+            // All or nothing: a document of the batch that a reference names is stored with the rest or not at all.
+            Set<String> ids = new HashSet<>();
+            batch.forEach(document -> ids.add(document.id()));
+            Set<Map.Entry<String, String>> missing = new HashSet<>();
+            for (Map.Entry<String, String> reference : absent) {
+                if (!(selfReference(entity, reference.getKey()) && ids.contains(reference.getValue()))) {
+                    missing.add(reference);
+                }
+            }
             if (missing.isEmpty()) {
                 return Mono.empty();
             }
@@ -94,7 +104,9 @@ final class BulkInserts {
      * "Account" a WHERE a.id = r.id FOR KEY SHARE) UNION ALL ...}: every distinct value of every foreign
      * key of the batch that names no document, as (field, id), in one statement (none without foreign
      * keys). The rows found are locked {@code FOR KEY SHARE} so they cannot be deleted before the insert
-     * commits. A reference to a document of the same batch (a self-referencing entity) counts as found.
+     * commits. Only stored rows count: a reference to a document of the batch itself (a self-referencing
+     * entity) is in the answer, and the caller decides ({@link #insertAll} stores the batch whole or not
+     * at all; {@link #insertEach} stores a document only with the one it names).
      */
     private Mono<Set<Map.Entry<String, String>>> missing(Connection connection, Entity entity, List<NewDocument> batch) {
         Map<Field, Set<String>> values = new LinkedHashMap<>();
@@ -106,7 +118,6 @@ final class BulkInserts {
         if (values.isEmpty()) {
             return Mono.just(Set.of());
         }
-        String[] batchIds = batch.stream().map(NewDocument::id).toArray(String[]::new);
         Sql sql = new Sql();
         String union = "";
         for (Map.Entry<Field, Set<String>> entry : values.entrySet()) {
@@ -114,9 +125,6 @@ final class BulkInserts {
             sql.append(union).append("SELECT ").append(Sql.quoteLiteral(field.name())).append(" AS field, r.id FROM unnest(")
                     .bind(entry.getValue().toArray(String[]::new)).append("::text[]) AS r(id) WHERE NOT EXISTS (SELECT 1 FROM ")
                     .append(Sql.table(field.foreignKey())).append(" t WHERE t.id = r.id FOR KEY SHARE)");
-            if (field.foreignKey().equals(entity.name())) {
-                sql.append(" AND r.id <> ALL(").bind(batchIds).append("::text[])");
-            }
             union = " UNION ALL ";
         }
         return Statements.rows(connection, sql, row -> Map.entry(row.get("field", String.class), row.get("id", String.class)))
@@ -125,11 +133,17 @@ final class BulkInserts {
 
     /**
      * Import (api.md 12.2): every document that can be stored is, the others are skipped and reported by
-     * position. Three statements at most, whatever the batch's size: the foreign keys of the whole batch
-     * (only when it has any), the insert of the rest ({@code ON CONFLICT DO NOTHING}, so a collision skips
-     * the document instead of aborting the transaction), and, only when the insert skipped some, the
-     * statement of {@link #conflictErrors} telling which key each skipped document collides on. A later
-     * document with the id of an earlier one is skipped before any SQL.
+     * position. Three statements at most on the usual paths, whatever the batch's size: the foreign keys
+     * of the whole batch (only when it has any), the insert of the rest ({@code ON CONFLICT DO NOTHING}, so
+     * a collision skips the document instead of aborting the transaction), and, only when the insert
+     * skipped some, the statement of {@link #conflictErrors} telling which key each skipped document
+     * collides on. A later document with the id of an earlier one is skipped before any SQL.
+     *
+     * <p>A document may name another document of the batch (a self-referencing entity): it is stored only
+     * if that one is, so no stored document is left naming a missing one. Documents whose target fails
+     * before the insert (its own foreign key) are skipped with it, along whole chains ({@link Links}); when
+     * the insert then skips a target (a collision), the documents that name it, directly or along a chain,
+     * are deleted again by one more statement in the same transaction, and reported.
      */
     Mono<UnitOfWork.Inserted> insertEach(Connection connection, Entity entity, List<NewDocument> batch,
                                          List<String> keys) {
@@ -149,16 +163,17 @@ final class BulkInserts {
             }
             List<NewDocument> unique = candidates.stream().map(batch::get).toList();
             return missing(connection, entity, unique).flatMap(missing -> {
-                List<Integer> rest = new ArrayList<>(candidates.size());
+                Links links = new Links(entity, batch, keys);
+                List<Integer> unresolved = new ArrayList<>();
                 for (int i : candidates) {
-                    ApiError failure = missing.isEmpty() ? null
-                            : missingReference(entity, batch.get(i), keys.get(i), missing);
-                    if (failure == null) {
-                        rest.add(i);
-                    } else {
+                    ApiError failure = missing.isEmpty() ? null : links.resolve(i, seen, missing);
+                    if (failure != null) {
                         failures.put(i, failure);
+                        unresolved.add(i);
                     }
                 }
+                links.reject(unresolved, failures);
+                List<Integer> rest = candidates.stream().filter(i -> !failures.containsKey(i)).toList();
                 if (rest.isEmpty()) {
                     return Mono.just(new UnitOfWork.Inserted(0, failures));
                 }
@@ -169,15 +184,105 @@ final class BulkInserts {
                             if (skipped.isEmpty()) {
                                 return Mono.just(new UnitOfWork.Inserted(inserted.size(), failures));
                             }
-                            return conflictErrors(connection, entity, batch, keys, skipped).map(conflicts -> {
+                            return conflictErrors(connection, entity, batch, keys, skipped).flatMap(conflicts -> {
                                 for (int k = 0; k < skipped.size(); k++) {
                                     failures.put(skipped.get(k), conflicts.get(k));
                                 }
-                                return new UnitOfWork.Inserted(inserted.size(), failures);
+                                List<Integer> orphans = links.reject(skipped, failures);
+                                if (orphans.isEmpty()) {
+                                    return Mono.just(new UnitOfWork.Inserted(inserted.size(), failures));
+                                }
+                                return deleteAgain(connection, entity, orphans.stream().map(batch::get).toList())
+                                        .map(deleted -> new UnitOfWork.Inserted(inserted.size() - deleted, failures));
                             });
                         });
             });
         }).onErrorMap(errors::translate);
+    }
+
+    /**
+     * The references between documents of one batch: which document names which other one, by which
+     * foreign key. Built from the references that name no stored row; a document naming itself needs no
+     * link (it is stored or not as a whole).
+     */
+    private static final class Links {
+
+        private final Entity entity;
+        private final List<NewDocument> batch;
+        private final List<String> keys;
+        /** For each target position, the (document position, field) that name it. */
+        private final Map<Integer, List<Map.Entry<Integer, Field>>> namedBy = new HashMap<>();
+
+        Links(Entity entity, List<NewDocument> batch, List<String> keys) {
+            this.entity = entity;
+            this.batch = batch;
+            this.keys = keys;
+        }
+
+        /**
+         * Links document {@code i} to the documents of the batch its {@code missing} references name
+         * ({@code ids}: position of each id, first occurrences only); the 422 of its references that name
+         * neither a stored row nor a document of the batch, or null.
+         */
+        @Nullable ApiError resolve(int i, Map<String, Integer> ids, Set<Map.Entry<String, String>> missing) {
+            List<PostgreSQLDocuments.Reference> references = PostgreSQLDocuments.references(entity, batch.get(i).data());
+            List<String> absent = new ArrayList<>();
+            for (PostgreSQLDocuments.Reference reference : references) {
+                if (!missing.contains(Map.entry(reference.field().name(), reference.id()))) {
+                    continue;
+                }
+                Integer target = entity.name().equals(reference.target()) ? ids.get(reference.id()) : null;
+                if (target == null) {
+                    absent.add(reference.field().name());
+                } else if (target != i) {
+                    namedBy.computeIfAbsent(target, t -> new ArrayList<>()).add(Map.entry(i, reference.field()));
+                }
+            }
+            return absent.isEmpty() ? null
+                    : PostgreSQLDocuments.missingReferences(keys.get(i), references, absent).error();
+        }
+
+        /**
+         * Rejects, with a 422 in {@code failures}, every document not yet there that names one of
+         * {@code rejected} or, along a chain, a document rejected for that: the fixed point, in one pass.
+         * Returns the documents newly rejected.
+         */
+        List<Integer> reject(List<Integer> rejected, Map<Integer, ApiError> failures) {
+            List<Integer> added = new ArrayList<>();
+            ArrayDeque<Integer> queue = new ArrayDeque<>(rejected);
+            while (!queue.isEmpty()) {
+                int target = queue.poll();
+                for (Map.Entry<Integer, Field> link : namedBy.getOrDefault(target, List.of())) {
+                    int document = link.getKey();
+                    if (failures.containsKey(document)) {
+                        continue;
+                    }
+                    String id = batch.get(target).id();
+                    String shown = id.length() > 40 ? id.substring(0, 40) + "..." : id;
+                    failures.put(document, new ApiError.ValidationFailed(keys.get(document), List.of(new ApiError.Entry(
+                            entity.name() + " " + shown + " is not stored: " + keys.get(target) + " failed",
+                            link.getValue().name(), JsonNodeFactory.instance.stringNode(id)))));
+                    added.add(document);
+                    queue.add(document);
+                }
+            }
+            return added;
+        }
+    }
+
+    /** Whether {@code field} of {@code entity} names a document of {@code entity} itself. */
+    private static boolean selfReference(Entity entity, String field) {
+        return entity.field(field).map(f -> entity.name().equals(f.foreignKey())).orElse(false);
+    }
+
+    /**
+     * {@code DELETE FROM "E" WHERE id = ANY($1) RETURNING id}: documents this transaction inserted and must
+     * not keep after all; how many went.
+     */
+    private Mono<Integer> deleteAgain(Connection connection, Entity entity, List<NewDocument> documents) {
+        Sql sql = new Sql().append("DELETE FROM ").table(entity).append(" WHERE id = ANY(")
+                .bind(documents.stream().map(NewDocument::id).toArray(String[]::new)).append("::text[]) RETURNING id");
+        return Statements.rows(connection, sql, row -> row.get("id", String.class)).map(List::size);
     }
 
     /**
