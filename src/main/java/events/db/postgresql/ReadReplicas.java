@@ -55,7 +55,19 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     private static final Logger log = LoggerFactory.getLogger(ReadReplicas.class);
     /** The pin of a write still in flight: no replica has replayed it. */
     private static final long IN_FLIGHT = Long.MAX_VALUE;
+    /** The probe's view of the primary: how far its WAL is written out, which is all a replica can receive. */
     private static final Sql PRIMARY_LSN = new Sql().append("SELECT pg_current_wal_lsn()::text");
+    /**
+     * The position after a write: its insert position, past the write's commit record however the commit
+     * was made. Not {@code pg_current_wal_lsn()}: that is how far the WAL has been written out, which with
+     * {@code synchronous_commit = off} can still be short of a commit that has returned (for up to
+     * {@code wal_writer_delay}), and equal to what a replica paused just before the write has replayed,
+     * which then looked as if it had the write. When the last record ended exactly at a WAL page's end,
+     * the insert position is the next page's start plus its header, a little past anything a replica
+     * reports replayed until more WAL follows: the session then reads the primary a little longer,
+     * never a replica too early.
+     */
+    private static final Sql PRIMARY_INSERT_LSN = new Sql().append("SELECT pg_current_wal_insert_lsn()::text");
     private static final Sql REPLICA_LSN = new Sql().append("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text");
 
     private final Statements primary;
@@ -206,7 +218,7 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     }
 
     /**
-     * Reads the primary's WAL position after the write ended: at or past the write's commit record. The
+     * Reads the primary's WAL insert position after the write ended: past the write's commit record. The
      * pin stays in flight (primary only) if that read fails, until {@code read_your_writes_ms} passes.
      */
     @Override
@@ -214,7 +226,7 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
         if (replicas.isEmpty()) {
             return Mono.empty();
         }
-        return primary.withConnection(c -> Statements.query(c, PRIMARY_LSN, row -> row.get(0, String.class)))
+        return primary.withConnection(c -> Statements.query(c, PRIMARY_INSERT_LSN, row -> row.get(0, String.class)))
                 .singleOrEmpty()
                 .doOnNext(lsn -> pins.put(key, new Pin(parseLsn(lsn), System.nanoTime())))
                 .onErrorResume(e -> {
