@@ -162,9 +162,11 @@ public class ApiConfiguration {
     /** Read-your-writes over read replicas ({@code db_read_uris}); a pass-through without replicas. */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 3)
-    WebFilter readYourWrites(DocumentStore store) {
+    WebFilter readYourWrites(EventsConfig config, DocumentStore store) {
         ReadRouting routing = store.readRouting();
-        return routing.enabled() ? new ReadYourWritesFilter(routing) : (exchange, chain) -> chain.filter(exchange);
+        return routing.enabled()
+                ? new ReadYourWritesFilter(routing, Duration.ofMillis(config.readYourWritesMs()), config.session().secureCookie())
+                : (exchange, chain) -> chain.filter(exchange);
     }
 
     /** Each replica's lag and state, and where reads went ({@code events.db.replica.*}). */

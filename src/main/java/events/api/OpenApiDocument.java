@@ -65,7 +65,10 @@ final class OpenApiDocument {
         info.put("description", "Generated from the schema '" + schema.project() + "' when the server started. "
                 + "Every `/api/` answer is JSON in the envelope `{data, notifications, status, pagination}`; entity "
                 + "names in paths and query parameter names are case-insensitive. Every response carries "
-                + "`X-Request-Id`.");
+                + "`X-Request-Id`." + (config.dbReadUris().isEmpty() ? "" : " With read replicas, every answer to a "
+                + "POST, PUT, PATCH or DELETE sets the `" + ReadYourWritesFilter.COOKIE + "` cookie (the primary's WAL "
+                + "position after the write; HttpOnly, SameSite=Lax, for `read_your_writes_ms`): a request that sends "
+                + "it back reads from a replica only once that replica has replayed the write, on any server process."));
         root.set("tags", tags());
         paths();
         root.set("paths", paths);

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 import events.config.DatabaseUri;
 import events.config.EventsConfig;
+import events.db.AcquireBudget;
 import events.db.ReadRouting;
+import events.db.WalPosition;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,20 +44,30 @@ import reactor.util.context.ContextView;
  * probe succeeds again; a read that fails on a replica before it returned anything is run again on the
  * primary.
  * <p>
- * Read-your-writes: a session's write pins its reads to the primary from the moment it starts; when it
- * ends, the primary's WAL position (read after the commit, so past it) is remembered for the session,
- * and a replica serves the session again once it has replayed past that position. A session's
- * position is forgotten after {@code read_your_writes_ms}. Positions live in this process: with several
- * server processes behind a load balancer, the guarantee holds for reads that reach the process that
- * served the write (sticky sessions), and otherwise only as far as {@code read_your_writes_ms} is
- * covered by {@code max_replica_lag_ms} (see docs/scaling.md).
+ * Read-your-writes, in two ways. Across processes: a read carrying the client's last write position
+ * ({@link ReadRouting.LastWrite}, from its cookie) goes to a replica only if the probe has seen that
+ * replica replay past it. Within this process, for clients that return the session cookie but not that
+ * one: a session's write pins its reads to the primary from the moment it starts; when it ends, the
+ * primary's WAL position read after it is remembered for the session, and a replica serves the session
+ * again once it has replayed past that position; the pin is forgotten after {@code read_your_writes_ms}.
+ * <p>
+ * The position after a write is the primary's insert position ({@code pg_current_wal_insert_lsn()}),
+ * not {@code pg_current_wal_lsn()}: the latter is how far the WAL has been written out, which with
+ * {@code synchronous_commit = off} can still be short of a commit that has returned, for up to
+ * {@code wal_writer_delay}; a replica paused just before the commit then looked as if it had the write.
  */
 public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ReadReplicas.class);
-    /** The pin of a write still in flight: no replica has replayed it. */
-    private static final long IN_FLIGHT = Long.MAX_VALUE;
+    /** The probe's view of the primary: how far its WAL is written out, which is all a replica can receive. */
     private static final Sql PRIMARY_LSN = new Sql().append("SELECT pg_current_wal_lsn()::text");
+    /**
+     * The position after a write: past its commit record, however the commit was made (see the class).
+     * When the last record ended exactly at a WAL page's end, this is the next page's start plus its
+     * header, a little past anything a replica reports replayed until more WAL follows: the write's
+     * reads then stay on the primary a little longer, never on a replica too early.
+     */
+    private static final Sql PRIMARY_INSERT_LSN = new Sql().append("SELECT pg_current_wal_insert_lsn()::text");
     private static final Sql REPLICA_LSN = new Sql().append("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text");
 
     private final Statements primary;
@@ -70,7 +82,15 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     private final Deque<long[]> samples = new ArrayDeque<>();
     private final Disposable probe;
 
-    private record Pin(long lsn, long sinceNanos) {
+    /**
+     * A session's pin: {@code writing} writes of it in flight (its reads go to the primary while any is),
+     * and the highest position any finished one left; {@code sinceNanos} the last start or end.
+     */
+    private record Pin(int writing, long lsn, long sinceNanos) {
+
+        long needed() {
+            return writing > 0 ? WalPosition.UNREACHED.lsn() : lsn;
+        }
     }
 
     /** One replica's pool and what the last probe saw of it. */
@@ -123,8 +143,9 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     }
 
     /**
-     * The statements of one read: a usable replica when the session (if any) has no pending write it
-     * lacks, else the primary. A replica failure before any result reruns {@code work} on the primary.
+     * The statements of one read: a usable replica that has replayed the request's last write (its
+     * {@link ReadRouting.LastWrite} and its session's pin), else the primary. A replica failure before
+     * any result reruns {@code work} on the primary.
      */
     <T> Flux<T> read(Function<Statements, Flux<T>> work) {
         if (replicas.isEmpty()) {
@@ -152,7 +173,8 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
         if (context.hasKey(ReadRouting.PRIMARY_ONLY)) {
             return null;
         }
-        long needed = 0;
+        ReadRouting.LastWrite lastWrite = context.getOrDefault(ReadRouting.LastWrite.class, null);
+        long needed = lastWrite == null ? 0 : lastWrite.position().lsn();
         ReadRouting.Session session = context.getOrDefault(ReadRouting.Session.class, null);
         if (session != null) {
             Pin pin = pins.get(session.key());
@@ -160,7 +182,7 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
                 if (System.nanoTime() - pin.sinceNanos() > pinNanos) {
                     pins.remove(session.key(), pin);
                 } else {
-                    needed = pin.lsn();
+                    needed = Math.max(needed, pin.needed());
                 }
             }
         }
@@ -199,29 +221,40 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     }
 
     @Override
-    public void writeStarted(String key) {
-        if (!replicas.isEmpty()) {
-            pins.put(key, new Pin(IN_FLIGHT, System.nanoTime()));
-        }
-    }
-
-    /**
-     * Reads the primary's WAL position after the write ended: at or past the write's commit record. The
-     * pin stays in flight (primary only) if that read fails, until {@code read_your_writes_ms} passes.
-     */
-    @Override
-    public Mono<Void> writeFinished(String key) {
+    public Mono<WalPosition> primaryPosition() {
         if (replicas.isEmpty()) {
             return Mono.empty();
         }
-        return primary.withConnection(c -> Statements.query(c, PRIMARY_LSN, row -> row.get(0, String.class)))
+        // Its own wait for a connection (the pool's acquire_timeout_ms), not what the request left of its
+        // budget: a write that waited long for its connection would otherwise get no position, and its
+        // client's reads the primary only, for read_your_writes_ms.
+        return primary.withConnection(c -> Statements.query(c, PRIMARY_INSERT_LSN, row -> row.get(0, String.class)))
                 .singleOrEmpty()
-                .doOnNext(lsn -> pins.put(key, new Pin(parseLsn(lsn), System.nanoTime())))
-                .onErrorResume(e -> {
-                    log.debug("Could not read the primary's WAL position after a write: {}", PostgreSQLCore.describe(e));
-                    return Mono.empty();
-                })
-                .then();
+                .map(lsn -> new WalPosition(parseLsn(lsn)))
+                .contextWrite(context -> context.delete(AcquireBudget.class));
+    }
+
+    /**
+     * Counts the write in: the session's reads go to the primary until every write of it that started
+     * has finished (a second write must not be unpinned by the end of the first).
+     */
+    @Override
+    public void writeStarted(String key) {
+        if (!replicas.isEmpty()) {
+            long now = System.nanoTime();
+            pins.compute(key, (k, pin) -> pin == null || now - pin.sinceNanos() > pinNanos
+                    ? new Pin(1, 0, now) : new Pin(pin.writing() + 1, pin.lsn(), now));
+        }
+    }
+
+    @Override
+    public void writeFinished(String key, WalPosition position) {
+        if (!replicas.isEmpty()) {
+            long now = System.nanoTime();
+            pins.compute(key, (k, pin) -> pin == null || now - pin.sinceNanos() > pinNanos
+                    ? new Pin(0, position.lsn(), now)
+                    : new Pin(Math.max(0, pin.writing() - 1), Math.max(pin.lsn(), position.lsn()), now));
+        }
     }
 
     private Mono<Void> probeOnce() {
@@ -297,18 +330,17 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
     private void forgetReplayedPins() {
         long replayedByAll = replicas.stream().mapToLong(r -> r.replayLsn).min().orElse(-1);
         long now = System.nanoTime();
-        pins.entrySet().removeIf(entry -> entry.getValue().lsn() <= replayedByAll
+        pins.entrySet().removeIf(entry -> entry.getValue().needed() <= replayedByAll
                 || now - entry.getValue().sinceNanos() > pinNanos);
     }
 
-    /** {@code 16/B374D848} as one number, so that positions compare. */
+    /** {@code 16/B374D848}, as PostgreSQL writes it, as one number, so that positions compare. */
     static long parseLsn(String lsn) {
-        int slash = lsn.indexOf('/');
-        return (Long.parseLong(lsn.substring(0, slash), 16) << 32) | Long.parseLong(lsn.substring(slash + 1), 16);
+        return WalPosition.parse(lsn).orElseThrow(() -> new IllegalStateException("not a WAL position: " + lsn)).lsn();
     }
 
-    static String formatLsn(long lsn) {
-        return lsn < 0 ? null : Long.toHexString(lsn >>> 32).toUpperCase() + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase();
+    static @Nullable String formatLsn(long lsn) {
+        return lsn < 0 ? null : new WalPosition(lsn).toString();
     }
 
     @Override
@@ -317,7 +349,7 @@ public final class ReadReplicas implements ReadRouting, MeterBinder, AutoCloseab
                 r.reads.get(), r.error)).toList();
     }
 
-    /** Reads that went to the primary although replicas are configured (none usable, or a pinned session). */
+    /** Reads that went to the primary although replicas are configured (none usable, or a write not replayed). */
     long primaryReads() {
         return primaryReads.get();
     }

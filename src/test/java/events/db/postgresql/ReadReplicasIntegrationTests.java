@@ -170,6 +170,32 @@ final class ReadReplicasIntegrationTests {
         assertThat(replica(tolerant).path("reads").asLong()).isGreaterThan(before);
     }
 
+    /**
+     * The pin's position is past the write's commit although this cluster commits with
+     * {@code synchronous_commit = off}: the WAL written out ({@code pg_current_wal_lsn()}) can then still
+     * be short of the commit when the position is read, and equal to what a replica paused just before
+     * the write has replayed. Each round pauses a replica that has caught up, writes, and reads as the
+     * writer (session cookie only: the pin, not the {@code events_lsn} cookie); with the written-out
+     * position most rounds read the replica.
+     */
+    @Test
+    @Order(5)
+    void theWritersPinIsPastItsCommitWhateverTheWalWriterHasWrittenOut() {
+        awaitReplica(tolerant, "up");
+        for (int round = 0; round < 8; round++) {
+            awaitReplicaPast(tolerant);
+            TestSql.queryAt(cluster.replicaUri(), DATABASE, "SELECT pg_wal_replay_pause()");
+            try {
+                String name = "Pinned round " + round;
+                create(admin, name);
+                assertThat(names(read(as(tolerant, admin).get().uri("/api/Account?pageSize=1000").exchange())))
+                        .as("round %d", round).contains(name);
+            } finally {
+                TestSql.queryAt(cluster.replicaUri(), DATABASE, "SELECT pg_wal_replay_resume()");
+            }
+        }
+    }
+
     private static String create(String cookie, String name) {
         return read(as(tolerant, cookie).post().uri("/api/Account").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("name", name)).exchange()).path("data").path("id").asString();
