@@ -113,6 +113,22 @@ SESSION_CTES=${SESSION_SQL%% SELECT p.principal_entity*}
 SESSION_SELECT="SELECT p.principal_entity${SESSION_SQL#* SELECT p.principal_entity}"
 SESSION_AND_FIND_USER="$SESSION_CTES, session AS (${SESSION_SELECT%;}) SELECT session.*, d.id, d.data, d.version FROM (SELECT 1) AS one LEFT JOIN session ON true LEFT JOIN \"User\" d ON d.id = :id;"
 
+# List pages run the same way (when no replica serves lists): the check's CTEs, the page gated by
+# EXISTS (SELECT 1 FROM session), the session's columns next to each row. A body marked
+# '-- merged-page' is the page as the server ran it alone; merged_page makes it the server's statement.
+GATE='EXISTS (SELECT 1 FROM session)'
+merged_page() {
+  local b; b=$(cat)
+  b=${b//'-- merged-page'/'-- merged'}
+  b=${b//' FROM "User" WHERE '/" FROM \"User\" WHERE $GATE AND "}
+  b=${b//' FROM "User" ORDER BY'/" FROM \"User\" WHERE $GATE ORDER BY"}
+  b=${b//'(SELECT count(*) FROM "User")'/"(SELECT count(*) FROM \"User\" WHERE $GATE)"}
+  b=${b//') SELECT id, data, '/') SELECT session.*, page.id, page.data, '}
+  b=${b//' FROM page ORDER BY'/' FROM (SELECT 1) AS one LEFT JOIN session ON true LEFT JOIN page ON true ORDER BY'}
+  b=${b//'WITH page AS MATERIALIZED ('/"$SESSION_CTES, session AS (${SESSION_SELECT%;}), page AS MATERIALIZED ("}
+  printf '%s\n' "$b"
+}
+
 # A cursor after row 49,975 of the id order (the last row of page 1,999 of 25): where page 2,000 starts.
 CURSOR=$(curl -s -H "Cookie: sessionId=$READER" "http://localhost:$PORT/api/User?page=1999&pageSize=25&count=none" \
   | sed -n 's/.*"next":"\([A-Za-z0-9_-]*\)".*/\1/p')
@@ -134,6 +150,7 @@ scenario() {
   local token=$READER; [ "$who" = writer ] && token=$WRITER
   local script=$WORK/$name.sql body
   body=$(cat)
+  if grep -q '^-- merged-page$' <<< "$body"; then body=$(merged_page <<< "$body"); fi
   # Every request runs the session check first; a pair runs it before each of its two statements; a
   # body marked '-- merged' already holds it (GET one: the check and the read are one statement).
   awk -v s="$SESSION_SQL" '/^\\/ {print; next} /^-- request$/ {print s; next} {print}' <<< "$body" > "$script"
@@ -220,9 +237,11 @@ SQL
 DEFS=(-D a=acc-42 -D lim=26 -D off=0)
 scenario filter-sort '`GET /api/User?filter=accountId:acc-42&sort=netWorth:desc&pageSize=25`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?filter=accountId:acc-42&sort=netWorth:desc&pageSize=25" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC LIMIT :lim OFFSET :off) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < :lim THEN :off + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE ((data->>'accountId') COLLATE "C") = :a) END AS total, (((data->>'netWorth')::numeric))::text AS k0, (id)::text AS k1 FROM page ORDER BY ((data->>'netWorth')::numeric) DESC NULLS LAST, id ASC;
 SQL
 CONTAINS=$(cat <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\' ORDER BY id ASC LIMIT :lim OFFSET :off) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < :lim THEN :off + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE lower(data->>'lastName') LIKE lower(:p) ESCAPE '\') END AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 )
@@ -236,17 +255,20 @@ scenario contains-unindexed '`GET /api/User?filter=lastName:ab` (2 characters: a
 DEFS=(-D lim=26 -D off=2475)
 scenario id-page-exact '`GET /api/User?page=100&pageSize=25&count=exact`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?page=100&pageSize=25&count=exact" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT :lim OFFSET :off) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < :lim THEN :off + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User") END AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 DEFS=(-D lim=26 -D off=2475)
 scenario id-page-estimated '`GET /api/User?page=100&pageSize=25&count=estimated`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?page=100&pageSize=25&count=estimated" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT :lim OFFSET :off) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 EXPLAIN (FORMAT JSON) SELECT 1 FROM "User";
 SQL
 DEFS=(-D lim=26 -D off=2475)
 scenario id-page-none '`GET /api/User?page=100&pageSize=25&count=none`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?page=100&pageSize=25&count=none" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT :lim OFFSET :off) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 # Page 2,000 of the id order (api.md 11.2), without a total so that only the paging differs: OFFSET
@@ -254,11 +276,13 @@ SQL
 DEFS=(-D lim=26 -D off=49975)
 scenario id-page-2000-offset '`GET /api/User?page=2000&pageSize=25&count=none`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?page=2000&pageSize=25&count=none" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" ORDER BY id ASC LIMIT :lim OFFSET :off) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 DEFS=(-D c=1049975 -D lim=26)
 scenario id-page-2000-after '`GET /api/User?after=<next of page 1,999>&pageSize=25&count=none`' reader 1 "$CONCURRENCIES" \
   "$URL/api/User?after=$CURSOR&pageSize=25&count=none" <<'SQL'
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE id > :c ORDER BY id ASC LIMIT :lim) SELECT id, data, NULL::bigint AS total, (id)::text AS k0 FROM page ORDER BY id ASC;
 SQL
 # Full-text search (api.md 11.3) over User's searchable fields (firstName, lastName, city): a word in
@@ -267,6 +291,7 @@ DOC="(setweight(to_tsvector('simple'::regconfig, COALESCE((data->>'firstName'), 
 TSQ="websearch_to_tsquery('simple'::regconfig, :q)"
 DEFS=(-D q=417 -D lim=26 -D off=0)
 scenario search '`GET /api/User?search=417`' reader 1 "$CONCURRENCIES" "$URL/api/User?search=417" <<SQL
+-- merged-page
 WITH page AS MATERIALIZED (SELECT id, data FROM "User" WHERE $DOC @@ $TSQ ORDER BY ts_rank($DOC, $TSQ) DESC, id ASC LIMIT :lim OFFSET :off) SELECT id, data, CASE WHEN (SELECT count(*) FROM page) < :lim THEN :off + (SELECT count(*) FROM page) ELSE (SELECT count(*) FROM "User" WHERE $DOC @@ $TSQ) END AS total, (ts_rank($DOC, $TSQ))::text AS k0, (id)::text AS k1 FROM page ORDER BY ts_rank($DOC, $TSQ) DESC, id ASC;
 SQL
 

@@ -35,7 +35,7 @@ import events.db.postgresql.EmbeddedPostgreSQL;
 import events.db.postgresql.PostgreSQLCore;
 import events.db.postgresql.PostgreSQLDocuments;
 import events.documents.DocumentService;
-import events.documents.Outcome;
+import events.documents.RenderedJson;
 import events.schema.Entity;
 import events.schema.Schema;
 import events.schema.SchemaException;
@@ -146,7 +146,8 @@ public final class EventsServer implements AutoCloseable {
         if (body == null || !body.isObject()) {
             throw new StartupException("The document must be a JSON object");
         }
-        return documents.create(entity, (ObjectNode) body).map(Outcome::data).block(Duration.ofSeconds(60));
+        return documents.create(entity, (ObjectNode) body).map(outcome -> RenderedJson.tree(outcome.data()))
+                .block(Duration.ofSeconds(60));
     }
 
     /** Whether the schema declares a login service, so entity routes need a session. */

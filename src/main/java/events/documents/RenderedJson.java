@@ -10,7 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.SerializableString;
 import tools.jackson.core.io.JsonStringEncoder;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.POJONode;
 import tools.jackson.databind.util.RawValue;
@@ -22,6 +24,10 @@ import tools.jackson.databind.util.RawValue;
  * document (batch references) use the tree view instead.
  */
 public final class RenderedJson implements SerializableString {
+
+    /** Numbers as exactly as the stored text has them. */
+    private static final JsonMapper TREES = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
     private final byte[] bytes;
     private final int length;
@@ -45,6 +51,15 @@ public final class RenderedJson implements SerializableString {
     public static @Nullable RenderedJson in(JsonNode node) {
         return node instanceof POJONode pojo && pojo.getPojo() instanceof RawValue raw
                 && raw.rawValue() instanceof RenderedJson rendered ? rendered : null;
+    }
+
+    /**
+     * {@code node} as a tree to look into: parsed again when it is a rendered value, else {@code node}
+     * itself. For in-process callers (the command line); answers copy the bytes instead.
+     */
+    public static JsonNode tree(JsonNode node) {
+        RenderedJson rendered = in(node);
+        return rendered == null ? node : TREES.readTree(rendered.asUnquotedUTF8());
     }
 
     /** The number of bytes. */
