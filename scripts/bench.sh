@@ -11,7 +11,7 @@
 #
 # Knobs: RUNS (3), DURATION (6 s per run and tool), CONCURRENCIES ("16 64"), STREAM_CONCURRENCIES
 # ("2", the export: every export holds a pooled connection for its whole length and the pool has 20),
-# BULK_CONCURRENCIES ("4 16", the bulk-create scenarios), WARMUP (5 s per warmed request type), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
+# BULK_CONCURRENCIES ("4 16", the bulk-create scenarios), WARMUP (30 s per warmed request type: on 2 cores the JIT needs that long; 5 s left GET one at twice its warm CPU), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
 # about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY,
 # IMPORT_ROWS (100000, the import-export scenario: a table of its own after the main one).
 #
@@ -30,7 +30,7 @@ CONCURRENCIES=${CONCURRENCIES:-${CONCURRENCY:-16 64}}
 STREAM_CONCURRENCIES=${STREAM_CONCURRENCIES:-${STREAM_CONCURRENCY:-2}}
 DURATION=${DURATION:-6}
 RUNS=${RUNS:-3}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-30}
 PORT=${PORT:-5600}
 ONLY=${ONLY:-}
 EXPORT_HEAP=${EXPORT_HEAP:-128m}
