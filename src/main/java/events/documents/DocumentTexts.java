@@ -1,5 +1,8 @@
 package events.documents;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -28,6 +31,11 @@ final class DocumentTexts {
 
     private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID = "{\"id\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long QUOTES = ONES * '"';
+    private static final long BACKSLASHES = ONES * '\\';
 
     /** Per entity of the schema, computed once; an entity from elsewhere (tests) gets its layout on use. */
     private final Map<Entity, Layout> layouts = new IdentityHashMap<>();
@@ -51,6 +59,9 @@ final class DocumentTexts {
         /** {@code ,"name":} per field. */
         private final byte[][] prefixes;
         private final boolean[] shown;
+        /** Open addressing by {@link #hash} of the name: field index + 1, 0 for an empty slot. */
+        private final int[] slots;
+        private final int mask;
 
         Layout(Entity entity) {
             List<Field> fields = entity.fields();
@@ -71,6 +82,16 @@ final class DocumentTexts {
                 prefixes[i] = prefix;
                 shown[i] = !field.secret();
             }
+            int size = Integer.highestOneBit(Math.max(4, fields.size() * 4) - 1) << 1;
+            slots = new int[size];
+            mask = size - 1;
+            for (int i = 0; i < names.length; i++) {
+                int slot = hash(names[i], 0, names[i].length) & mask;
+                while (slots[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                slots[slot] = i + 1;
+            }
         }
 
         @Nullable RenderedJson render(String id, byte[] text) {
@@ -87,15 +108,22 @@ final class DocumentTexts {
                 if (i >= text.length || text[i] != '"') {
                     return null;
                 }
-                int keyEnd = endOfString(text, i);
-                if (keyEnd < 0) {
+                // The key, hashed on the way; a key with an escape is not compared (the tree renders it).
+                int keyStart = i + 1;
+                int keyEnd = keyStart;
+                int hash = 0;
+                while (keyEnd < text.length && text[keyEnd] != '"') {
+                    if (text[keyEnd] == '\\') {
+                        return null;
+                    }
+                    hash = 31 * hash + text[keyEnd];
+                    keyEnd++;
+                }
+                if (keyEnd >= text.length) {
                     return null;
                 }
-                int field = fieldOf(text, i + 1, keyEnd - 1);
-                if (field == -2) {
-                    return null;
-                }
-                i = skipBlanks(text, keyEnd);
+                int field = fieldOf(hash, text, keyStart, keyEnd);
+                i = skipBlanks(text, keyEnd + 1);
                 if (i >= text.length || text[i] != ':') {
                     return null;
                 }
@@ -153,22 +181,26 @@ final class DocumentTexts {
             return new RenderedJson(out, at);
         }
 
-        /** The field whose name is {@code text[from, to)}; -1 for none; -2 for a key with escapes (not compared). */
-        private int fieldOf(byte[] text, int from, int to) {
-            for (int k = from; k < to; k++) {
-                if (text[k] == '\\') {
-                    return -2;
-                }
-            }
+        /** The field whose name is {@code text[from, to)}, whose {@link #hash} is {@code hash}; -1 for none. */
+        private int fieldOf(int hash, byte[] text, int from, int to) {
             int length = to - from;
-            for (int f = 0; f < names.length; f++) {
-                byte[] name = names[f];
+            for (int slot = hash & mask; slots[slot] != 0; slot = (slot + 1) & mask) {
+                byte[] name = names[slots[slot] - 1];
                 if (name.length == length && Arrays.equals(name, 0, length, text, from, to)) {
-                    return f;
+                    return slots[slot] - 1;
                 }
             }
             return -1;
         }
+    }
+
+    /** The hash of a key as {@code render} computes it while finding the key's end. */
+    private static int hash(byte[] bytes, int from, int to) {
+        int hash = 0;
+        for (int k = from; k < to; k++) {
+            hash = 31 * hash + bytes[k];
+        }
+        return hash;
     }
 
     /** The id's JSON string content: ids are plain text almost always, escaped when not. */
@@ -193,10 +225,21 @@ final class DocumentTexts {
         return b == ' ' || b == '\n' || b == '\r' || b == '\t';
     }
 
-    /** The index after the string starting at {@code text[start] == '"'}, or -1 if it does not end. */
+    /**
+     * The index after the string starting at {@code text[start] == '"'}, or -1 if it does not end. Strings
+     * are most of a document's bytes: eight at a time are skipped while none is a quote or a backslash.
+     */
     private static int endOfString(byte[] text, int start) {
         int i = start + 1;
-        while (i < text.length) {
+        int length = text.length;
+        while (i < length) {
+            if (i + 8 <= length) {
+                long word = (long) LONGS.get(text, i);
+                if (!hasByte(word, QUOTES) && !hasByte(word, BACKSLASHES)) {
+                    i += 8;
+                    continue;
+                }
+            }
             byte b = text[i];
             if (b == '"') {
                 return i + 1;
@@ -204,6 +247,12 @@ final class DocumentTexts {
             i += b == '\\' ? 2 : 1;
         }
         return -1;
+    }
+
+    /** Whether a byte of {@code word} equals the byte repeated in {@code pattern} (the classic SWAR test). */
+    private static boolean hasByte(long word, long pattern) {
+        long x = word ^ pattern;
+        return ((x - ONES) & ~x & HIGHS) != 0;
     }
 
     /** The index after the value starting at {@code start}, or -1 if it does not end. */

@@ -79,6 +79,21 @@ class DocumentTextsTests {
         assertThat(read.unparsedText()).as("a tree handed out may change: the text no longer speaks for it").isNull();
     }
 
+    /** Strings are scanned eight bytes at a time: an escape or a quote at every offset of long strings. */
+    @Test
+    void escapesAtEveryOffsetOfLongStrings() {
+        for (String special : new String[] {"\"", "\\", "\\\"", "\n", "é"}) {
+            for (int length = 0; length < 40; length++) {
+                for (int at = 0; at <= length; at++) {
+                    String value = "x".repeat(at) + special + "y".repeat(length - at);
+                    ObjectNode data = NODES.objectNode().put("aVeryLongFieldNameIndeed", value).put("z", value + value);
+                    String expected = JSON.writeValueAsString(DocumentView.render(THING, new StoredDocument("s", data)));
+                    assertThat(texts.render(THING, "s", postgresStyle(data)).getValue()).as(value).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
     @Test
     void anEmptyDocumentIsItsId() {
         assertThat(texts.render(THING, "e", "{}".getBytes(StandardCharsets.UTF_8)).getValue())
