@@ -203,11 +203,7 @@ public final class DocumentService {
         }
         return documents.buffer(STREAM_BATCH)
                 .concatMap(batch -> references.render(entity, batch, query.view(), recheck, new Notifications()))
-                .concatMapIterable(views -> {
-                    List<JsonNode> list = new ArrayList<>(views.size());
-                    views.forEach(list::add);
-                    return list;
-                });
+                .concatMapIterable(views -> views);
     }
 
     // ---------------------------------------------------------------- the gate

@@ -72,7 +72,19 @@ public final class PostgreSQLDocuments implements DocumentStore {
         // Stored numbers are read exactly (JSONB numeric keeps every digit that was sent): a double would
         // round long decimals on the way out.
         this.json = json.rebuild().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
-        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned, this::touchAndList);
+        this.sessions = new PostgreSQLSessions(schema, statements, errors, this::versioned,
+                new PostgreSQLSessions.PageAfterSession() {
+                    @Override
+                    public boolean merges() {
+                        return !replicas.enabled();
+                    }
+
+                    @Override
+                    public Mono<SessionStore.SessionAndPage> touchAndList(ListStatements.SessionCheck check,
+                            Function<Readable, SessionStore.ActiveSession> sessions, Entity entity, ListQuery query) {
+                        return PostgreSQLDocuments.this.touchAndList(check, sessions, entity, query);
+                    }
+                });
         this.bulk = new BulkInserts(this, expressions, errors);
         this.replicas = core.replicas();
     }
@@ -175,21 +187,13 @@ public final class PostgreSQLDocuments implements DocumentStore {
 
     /**
      * A session check and a list page in one statement ({@link ListStatements#pageAfterSession}), then the
-     * page finished as {@link #list} finishes it, on the same connection. With replicas the page is theirs
-     * to serve and the session check is the primary's: the check alone, and no page.
+     * page finished as {@link #list} finishes it, on the same connection. Only without replicas: with them
+     * the page is theirs to serve and the check the primary's.
      */
     private Mono<SessionStore.SessionAndPage> touchAndList(ListStatements.SessionCheck check,
                                                           Function<Readable, SessionStore.ActiveSession> sessions,
                                                           Entity entity, ListQuery query) {
         SessionStore.SessionAndPage none = new SessionStore.SessionAndPage(null, null);
-        if (replicas.enabled()) {
-            Sql touch = Sql.of(DatabaseMetrics.Kind.SELECT, check.ctes() + " " + check.select(), check.values());
-            return statements.withConnection(c -> Statements.query(c, touch, sessions))
-                    .singleOrEmpty()
-                    .map(session -> new SessionStore.SessionAndPage(session, null))
-                    .defaultIfEmpty(none)
-                    .onErrorMap(errors::translate);
-        }
         Sql sql = lists.pageAfterSession(entity, query, check);
         return statements.withConnection(c -> Statements.rows(c, sql, row -> new SessionPageRow(
                                 row.get("principal_id") == null ? null : sessions.apply(row),

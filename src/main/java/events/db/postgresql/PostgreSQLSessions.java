@@ -63,8 +63,11 @@ public final class PostgreSQLSessions implements SessionStore {
     private final Function<Readable, StoredDocument> documents;
     private final PageAfterSession lists;
 
-    /** Reads a list page after the session check, in one statement where it can (PostgreSQLDocuments). */
+    /** Reads a list page after the session check, in one statement (PostgreSQLDocuments). */
     interface PageAfterSession {
+        /** False while replicas serve lists: then the check runs alone and the page is read as usual. */
+        boolean merges();
+
         Mono<SessionAndPage> touchAndList(ListStatements.SessionCheck check, Function<Readable, ActiveSession> sessions,
                                           Entity entity, ListQuery query);
     }
@@ -129,6 +132,10 @@ public final class PostgreSQLSessions implements SessionStore {
     @Override
     public Mono<SessionAndPage> touchAndList(String tokenHash, Duration idle, Duration maxAge, Entity entity,
                                              ListQuery query) {
+        if (!lists.merges()) {
+            return touch(tokenHash, idle, maxAge).map(session -> new SessionAndPage(session, null))
+                    .defaultIfEmpty(new SessionAndPage(null, null));
+        }
         return lists.touchAndList(new ListStatements.SessionCheck(touchCtes, touchSelect,
                 touchValues(tokenHash, idle, maxAge)), this::active, entity, query);
     }
