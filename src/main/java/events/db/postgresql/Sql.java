@@ -16,19 +16,33 @@ import events.schema.Field;
  */
 final class Sql {
 
-    private final StringBuilder text = new StringBuilder();
+    /** The text being built; null while it is still the fixed text of {@link #of}. */
+    private @Nullable StringBuilder builder = new StringBuilder();
+    /**
+     * The text as one String, kept until the next change. The driver keys its statement cache on it, so
+     * a text made once at start-up stays the very same String (its hash computed once) on every request.
+     */
+    private @Nullable String text;
     private final List<Object> values = new ArrayList<>();
     /** The kind the metrics count it as, when its text would mislead {@link DatabaseMetrics.Kind#of}. */
     private DatabaseMetrics.@Nullable Kind kind;
 
     Sql append(String sql) {
-        text.append(sql);
+        edit().append(sql);
         return this;
+    }
+
+    private StringBuilder edit() {
+        if (builder == null) {
+            builder = new StringBuilder(Objects.requireNonNull(text));
+        }
+        text = null;
+        return builder;
     }
 
     /** Puts {@code sql} before the text (placeholders keep their numbers). */
     Sql prepend(String sql) {
-        text.insert(0, sql);
+        edit().insert(0, sql);
         return this;
     }
 
@@ -37,7 +51,9 @@ final class Sql {
      * by the metrics as {@code kind}.
      */
     static Sql of(DatabaseMetrics.Kind kind, String text, Object... values) {
-        Sql sql = new Sql().append(text);
+        Sql sql = new Sql();
+        sql.builder = null;
+        sql.text = text;
         sql.kind = kind;
         for (Object value : values) {
             sql.values.add(Objects.requireNonNull(value, "value must not be null"));
@@ -49,7 +65,7 @@ final class Sql {
     Sql bind(Object value) {
         Objects.requireNonNull(value, "value must not be null (bind SQL NULL explicitly)");
         values.add(value);
-        text.append('$').append(values.size());
+        edit().append('$').append(values.size());
         return this;
     }
 
@@ -62,19 +78,20 @@ final class Sql {
 
     /** The same bound values with other text (placeholders already recorded by {@link #placeholder}). */
     Sql replaceText(String newText) {
-        text.setLength(0);
-        text.append(newText);
+        builder = null;
+        text = newText;
         return this;
     }
 
     /** Removes the last {@code count} characters of the text. */
     Sql trimEnd(int count) {
-        text.setLength(text.length() - count);
+        StringBuilder b = edit();
+        b.setLength(b.length() - count);
         return this;
     }
 
     Sql table(Entity entity) {
-        text.append(table(entity.name()));
+        edit().append(table(entity.name()));
         return this;
     }
 
@@ -84,7 +101,10 @@ final class Sql {
     }
 
     String text() {
-        return text.toString();
+        if (text == null) {
+            text = Objects.requireNonNull(builder).toString();
+        }
+        return text;
     }
 
     List<Object> values() {
@@ -93,7 +113,7 @@ final class Sql {
 
     @Override
     public String toString() {
-        return text.toString();
+        return text();
     }
 
     static String table(String entityName) {
