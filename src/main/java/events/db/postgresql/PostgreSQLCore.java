@@ -58,7 +58,7 @@ public final class PostgreSQLCore implements AutoCloseable {
                 .minIdle(Math.min(settings.min(), settings.max()))
                 .maxSize(settings.max())
                 .maxIdleTime(Duration.ofSeconds(settings.maxIdleSeconds()))
-                .maxAcquireTime(Duration.ofMillis(settings.acquireTimeoutMs()))
+                // No maxAcquireTime: Statements times every acquire itself (one timer, not two).
                 .maxCreateConnectionTime(Duration.ofMillis(settings.acquireTimeoutMs()))
                 // LOCAL: a connection whose socket closed (database restarted) is dropped on acquire;
                 // Statements retries such failures at once. No retry of time-outs: one wait, then 503.
@@ -88,7 +88,6 @@ public final class PostgreSQLCore implements AutoCloseable {
                 .initialSize(0)
                 .maxSize(settings.max())
                 .maxIdleTime(Duration.ofSeconds(settings.maxIdleSeconds()))
-                .maxAcquireTime(Duration.ofMillis(settings.acquireTimeoutMs()))
                 .maxCreateConnectionTime(Duration.ofMillis(settings.acquireTimeoutMs()))
                 .validationDepth(ValidationDepth.LOCAL)
                 .acquireRetry(0)

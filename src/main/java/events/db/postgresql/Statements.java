@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.r2dbc.postgresql.api.PostgresTransactionDefinition;
@@ -74,29 +75,45 @@ final class Statements {
     }
 
     /**
-     * A connection from the pool, within what is left of the request's {@link AcquireBudget}. A pooled
-     * connection found dead on acquire (the database restarted while it was idle) is dropped by the
-     * pool's validation and the next one tried at once, up to the pool's size, so the first request
-     * after a restart succeeds instead of failing once per dead connection.
+     * A connection from the pool, within what is left of the request's {@link AcquireBudget} (without one,
+     * start-up and background work, within the acquire time). A pooled connection found dead on acquire
+     * (the database restarted while it was idle) is dropped by the pool's validation and the next one
+     * tried at once, up to the pool's size, so the first request after a restart succeeds instead of
+     * failing once per dead connection.
+     *
+     * <p>The one timer of an acquire is this one: the pools are built without {@code maxAcquireTime},
+     * whose {@code timeout(Duration)} named itself by walking the operator chain and started a second
+     * timer on every acquire.
      */
     private Mono<Connection> acquire() {
         return Mono.deferContextual(context -> {
             AcquireBudget budget = AcquireBudget.of(context);
-            Mono<Connection> connection = Mono.<Connection>from(connections.create())
-                    .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire));
-            if (budget == null) {
-                return timed(connection);
-            }
-            Duration limit = budget.startWaiting();
-            // timeout(Publisher), not timeout(Duration): the latter names the time-out by walking the
-            // operator chain on every subscribe, a measurable share of a short request's CPU.
-            return timed(connection
-                    .timeout(Mono.delay(limit.isZero() ? Duration.ofMillis(1) : limit))
+            Duration limit = budget == null ? acquireTimeout : budget.startWaiting();
+            long deadline = System.nanoTime() + limit.toNanos();
+            // The timer sits right on the pool's answer (each retry gets what is left), so that a connection
+            // handed over after it fired reaches it, and its hook below, instead of a cancelled retry.
+            Mono<Connection> connection = Mono.defer(() -> Mono.<Connection>from(connections.create())
+                            .timeout(Mono.delay(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)))))
+                    .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire))
                     .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
-                            "No connection within the request's acquire time", e))
-                    .doFinally(signal -> budget.stopWaiting()));
+                            "No connection within the acquire time (" + limit.toMillis() + " ms)", e))
+                    .contextWrite(RELEASE_LATE_CONNECTION);
+            return timed(budget == null ? connection : connection.doFinally(signal -> budget.stopWaiting()));
         });
     }
+
+    /**
+     * A connection the pool hands over just as the time-out fires reaches the time-out operator after it
+     * gave up; Reactor then drops it through this hook, which gives it back to the pool (as the pool's own
+     * time-out does).
+     */
+    private static final Function<Context, Context> RELEASE_LATE_CONNECTION = context -> context.put(
+            "reactor.onNextDropped.local", (Consumer<Object>) dropped -> {
+                if (dropped instanceof Connection late) {
+                    Mono.from(late.close()).subscribe(null, failure -> log.warn("Releasing a connection that "
+                            + "came after its acquire time failed: {}", PostgreSQLCore.describe(failure)));
+                }
+            });
 
     /** Records how long the acquire took, and how it ended ({@link DatabaseMetrics#ACQUIRE}). */
     private Mono<Connection> timed(Mono<Connection> acquire) {

@@ -17,7 +17,11 @@ import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryMetadata;
 import io.r2dbc.spi.R2dbcTimeoutException;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -37,7 +41,8 @@ final class StatementsIntegrationTests {
             builder.password(uri.password());
         }
         pool = new ConnectionPool(ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(builder.build()))
-                .initialSize(1).maxSize(1).maxAcquireTime(ACQUIRE).acquireRetry(0).build());
+                .initialSize(1).maxSize(1).acquireRetry(0).build()); // no maxAcquireTime, as the server's pools
+
         statements = new Statements(pool, ACQUIRE, 1);
     }
 
@@ -78,5 +83,57 @@ final class StatementsIntegrationTests {
                 .verify(Duration.ofSeconds(5));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(ACQUIRE.minusMillis(50));
         Mono.from(held.close()).block(ACQUIRE);
+    }
+
+    /**
+     * A connection the pool hands over after the acquire gave up is released, not leaked: here a source
+     * that ignores the cancel delivers a real pooled connection 300 ms after a 100 ms time-out.
+     */
+    @Test
+    void aConnectionThatComesAfterTheTimeOutGoesBackToThePool() {
+        AtomicReference<Connection> delivered = new AtomicReference<>();
+        Publisher<Connection> lateConnection = subscriber -> {
+            subscriber.onSubscribe(new Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                    // ignored on purpose: the connection is delivered anyway
+                }
+            });
+            Mono.delay(Duration.ofMillis(300)).then(Mono.from(pool.create()))
+                    .subscribe(connection -> {
+                        subscriber.onNext(connection);
+                        subscriber.onComplete();
+                        delivered.set(connection);
+                    });
+        };
+        Statements late = new Statements(new ConnectionFactory() {
+            @Override
+            public Publisher<? extends Connection> create() {
+                return lateConnection;
+            }
+
+            @Override
+            public ConnectionFactoryMetadata getMetadata() {
+                return pool.getMetadata();
+            }
+        }, Duration.ofMillis(100), 1);
+        StepVerifier.create(late.withConnection(c -> Statements.query(c, new Sql().append("SELECT 1"), r -> 1)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(R2dbcTimeoutException.class)
+                        .hasMessageContaining("100 ms"))
+                .verify(Duration.ofSeconds(5));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while ((delivered.get() == null || pool.getMetrics().orElseThrow().acquiredSize() != 0)
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(delivered.get()).as("the late connection was delivered").isNotNull();
+        assertThat(pool.getMetrics().orElseThrow().acquiredSize()).as("connections still out").isZero();
+        assertThat(pool.getMetrics().orElseThrow().idleSize()).isEqualTo(1);
+        StepVerifier.create(statements.withConnection(c -> Statements.query(c, new Sql().append("SELECT 1"), r -> 1)))
+                .expectNext(1).verifyComplete();
     }
 }
