@@ -10,12 +10,14 @@ import org.springframework.context.annotation.Bean;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import events.db.ReadRouting;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.reactive.UrlBasedCorsConfigurationSource;
 import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.support.RouterFunctionMapping;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.server.WebFilter;
@@ -139,6 +141,24 @@ public class ApiConfiguration {
                                   ImportMetrics metrics) {
         JsonBodyParser lines = new JsonBodyParser(json, "Line");
         return new DocumentImport(documents, store, lines::parse, NdjsonLines.DEFAULT_LIMIT, metrics);
+    }
+
+    /**
+     * The router functions are asked first: Spring's default puts Actuator's mappings first, and they
+     * check every request's {@code Accept} against each endpoint before its path. Nothing of ours lies
+     * under {@code /actuator} or {@code /webjars}, so those still reach their mappings.
+     */
+    @Bean
+    static BeanPostProcessor routerFunctionsFirst() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String name) {
+                if (bean instanceof RouterFunctionMapping mapping) {
+                    mapping.setOrder(Ordered.HIGHEST_PRECEDENCE);
+                }
+                return bean;
+            }
+        };
     }
 
     @Bean

@@ -1,6 +1,5 @@
 package events.api;
 
-import static org.springframework.web.reactive.function.server.RequestPredicates.all;
 import static org.springframework.web.reactive.function.server.RequestPredicates.path;
 
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -17,34 +16,34 @@ final class Routes {
 
     static RouterFunction<ServerResponse> of(Schema schema, AuthHandler auth, AdminHandler admin,
                                              EntityHandler entities, ErrorResponses errors) {
-        return org.springframework.web.reactive.function.server.RouterFunctions.route()
-                .path("/api", api -> {
-                    // One login route per principal entity (services.authn.route), before /{entity}/{id}.
-                    for (Entity principal : schema.entities()) {
-                        if (principal.login() != null) {
-                            api.POST("/" + principal.login().route(), auth.login(principal));
-                        }
-                    }
-                    api
-                        .POST("/logout", auth::logout)
-                        .POST("/refresh", auth::refresh)
-                        .GET("/session", auth::session)
-                        .GET("/metadata", admin::metadata)
-                        .GET("/db/report", admin::report)
-                        .GET("/db/init", admin::initPage)
-                        .POST("/db/init", admin::init)
-                        .POST("/_batch", entities::batch)
-                        .route(path("/_batch"), entities::batchMethodNotAllowed)
-                        .GET("/{entity}", entities::list)
-                        .POST("/{entity}", entities::create)
-                        .POST("/{entity}/_import", entities::importDocuments)
-                        .GET("/{entity}/{id}", entities::get)
-                        .PUT("/{entity}/{id}", entities::replace)
-                        .PATCH("/{entity}/{id}", entities::patch)
-                        .DELETE("/{entity}/{id}", entities::delete)
-                        .route(path("/{entity}").or(path("/{entity}/{id}")), entities::methodNotAllowed)
-                        .route(all(), entities::notFound);
-                })
+        // Full paths, not .path("/api", ...): a nested route merges its pattern with the nest's by parsing
+        // the combination again on every request it matches.
+        var api = org.springframework.web.reactive.function.server.RouterFunctions.route();
+        // One login route per principal entity (services.authn.route), before /{entity}/{id}.
+        for (Entity principal : schema.entities()) {
+            if (principal.login() != null) {
+                api.POST("/api/" + principal.login().route(), auth.login(principal));
+            }
+        }
+        return api
+                .POST("/api/logout", auth::logout)
+                .POST("/api/refresh", auth::refresh)
+                .GET("/api/session", auth::session)
+                .GET("/api/metadata", admin::metadata)
+                .GET("/api/db/report", admin::report)
+                .GET("/api/db/init", admin::initPage)
+                .POST("/api/db/init", admin::init)
+                .POST("/api/_batch", entities::batch)
+                .route(path("/api/_batch"), entities::batchMethodNotAllowed)
+                .GET("/api/{entity}", entities::list)
+                .POST("/api/{entity}", entities::create)
+                .POST("/api/{entity}/_import", entities::importDocuments)
+                .GET("/api/{entity}/{id}", entities::get)
+                .PUT("/api/{entity}/{id}", entities::replace)
+                .PATCH("/api/{entity}/{id}", entities::patch)
+                .DELETE("/api/{entity}/{id}", entities::delete)
+                .route(path("/api/{entity}").or(path("/api/{entity}/{id}")), entities::methodNotAllowed)
+                .route(path("/api/**"), entities::notFound)
                 .onError(Throwable.class, (failure, request) -> errors.render(failure, request))
                 .build();
     }
