@@ -14,6 +14,8 @@
 # BULK_CONCURRENCIES ("4 16", the bulk-create scenarios), WARMUP (30 s per warmed request type: on 2 cores the JIT needs that long; 5 s left GET one at twice its warm CPU), EXPORT_HEAP (128m), EXPORT_DURATION (DURATION; an export takes
 # about a second, so 15 or more gives wrk more than a handful of completed exports per run), USERS (100000), PORT, DB, DB_URI, ONLY,
 # IMPORT_ROWS (100000, the import-export scenario: a table of its own after the main one).
+# EVENTS_* variables in the environment reach the server as its configuration, e.g. EVENTS_POOL_MAX=4
+# (the README's "Pool size and tail latency" run).
 #
 # What each tool reports: wrk --latency gives p50/p99 of its (coordinated-omission corrected) latency
 # histogram; pgbench's p50/p99 are computed here from its per-transaction log (-l), which costs it a
