@@ -1,5 +1,7 @@
 package events.api;
 
+import java.util.regex.Pattern;
+
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -12,13 +14,19 @@ import reactor.core.publisher.Mono;
  */
 final class PathNormalizationFilter implements WebFilter {
 
+    private static final Pattern SLASHES = Pattern.compile("/{2,}");
+
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
         if (!path.startsWith("/api/") && !path.startsWith("//")) {
             return chain.filter(exchange);
         }
-        String normalized = path.replaceAll("/{2,}", "/");
+        // Most paths need nothing: no regular expression for them (String.replaceAll compiles one per call).
+        if (!path.contains("//") && !path.endsWith("/")) {
+            return chain.filter(exchange);
+        }
+        String normalized = SLASHES.matcher(path).replaceAll("/");
         if (normalized.length() > 1 && normalized.endsWith("/")) {
             normalized = normalized.substring(0, normalized.length() - 1);
         }

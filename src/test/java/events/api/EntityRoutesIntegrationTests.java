@@ -242,6 +242,8 @@ final class EntityRoutesIntegrationTests {
     void trailingAndDoubledSlashesStillMeanTheList() {
         client.get().uri("/api/Account/").exchange().expectStatus().isOk().expectBody().jsonPath("$.pagination").exists();
         client.get().uri("/api/Account//").exchange().expectStatus().isOk().expectBody().jsonPath("$.pagination").exists();
+        client.get().uri("/api//Account").exchange().expectStatus().isOk().expectBody().jsonPath("$.pagination").exists();
+        client.get().uri("/api///Account///").exchange().expectStatus().isOk().expectBody().jsonPath("$.pagination").exists();
     }
 
     @Test
