@@ -50,4 +50,10 @@ final class AcceptHeaderFilter implements WebFilter {
         }
         return types.isEmpty() ? MediaType.ALL_VALUE : MediaType.toString(types);
     }
+
+    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
+    @Override
+    public String toString() {
+        return "AcceptHeaderFilter";
+    }
 }

@@ -26,4 +26,10 @@ final class AcquireBudgetFilter implements WebFilter {
         return chain.filter(exchange).contextWrite(context -> context.put(AcquireBudget.class,
                 new AcquireBudget(acquireTimeout)));
     }
+
+    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
+    @Override
+    public String toString() {
+        return "AcquireBudgetFilter";
+    }
 }

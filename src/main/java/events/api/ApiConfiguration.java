@@ -20,7 +20,9 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.support.RouterFunctionMapping;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
 
 import events.config.EventsConfig;
 import events.db.DocumentStore;
@@ -186,7 +188,17 @@ public class ApiConfiguration {
         ReadRouting routing = store.readRouting();
         return routing.enabled()
                 ? new ReadYourWritesFilter(routing, Duration.ofMillis(config.readYourWritesMs()), config.session().secureCookie())
-                : (exchange, chain) -> chain.filter(exchange);
+                : new WebFilter() {
+                    @Override
+                    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+                        return chain.filter(exchange);
+                    }
+
+                    @Override
+                    public String toString() {
+                        return "NoReadReplicas";
+                    }
+                };
     }
 
     /** Each replica's lag and state, and where reads went ({@code events.db.replica.*}). */

@@ -44,4 +44,10 @@ final class CorsFilter implements WebFilter {
         }
         return chain.filter(exchange);
     }
+
+    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
+    @Override
+    public String toString() {
+        return "CorsFilter";
+    }
 }

@@ -36,4 +36,10 @@ final class PathNormalizationFilter implements WebFilter {
         String target = normalized;
         return chain.filter(exchange.mutate().request(r -> r.path(target)).build());
     }
+
+    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
+    @Override
+    public String toString() {
+        return "PathNormalizationFilter";
+    }
 }

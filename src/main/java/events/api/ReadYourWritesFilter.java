@@ -161,4 +161,10 @@ final class ReadYourWritesFilter implements WebFilter {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
+    @Override
+    public String toString() {
+        return "ReadYourWritesFilter";
+    }
 }

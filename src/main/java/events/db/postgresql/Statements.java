@@ -52,6 +52,7 @@ final class Statements {
     private final Duration acquireTimeout;
     private final int poolSize;
     private final DatabaseMetrics metrics;
+    private final Context unitOfWorkContext;
 
     Statements(ConnectionFactory connections, Duration acquireTimeout, int poolSize) {
         this(connections, acquireTimeout, poolSize, new DatabaseMetrics());
@@ -62,6 +63,8 @@ final class Statements {
         this.acquireTimeout = acquireTimeout;
         this.poolSize = poolSize;
         this.metrics = metrics;
+        this.unitOfWorkContext = Context.of(DatabaseMetrics.class, metrics,
+                "reactor.onNextDropped.local", RELEASE_LATE_CONNECTION);
     }
 
     /** Work on one connection, outside an explicit transaction (each statement commits alone). */
@@ -69,9 +72,13 @@ final class Statements {
         return Flux.usingWhen(acquire(), work, Connection::close).contextWrite(this::withMetrics);
     }
 
-    /** The static statement methods below find the meters in the Reactor context of the unit of work. */
+    /**
+     * The static statement methods below find the meters in the Reactor context of the unit of work; the
+     * acquire's time-out finds its hook for late connections there ({@link #RELEASE_LATE_CONNECTION}).
+     * One {@code putAll} of a context made once: each {@code put} builds a new context.
+     */
     private Context withMetrics(Context context) {
-        return context.put(DatabaseMetrics.class, metrics);
+        return context.putAll(unitOfWorkContext);
     }
 
     /**
@@ -91,13 +98,13 @@ final class Statements {
             Duration limit = budget == null ? acquireTimeout : budget.startWaiting();
             long deadline = System.nanoTime() + limit.toNanos();
             // The timer sits right on the pool's answer (each retry gets what is left), so that a connection
-            // handed over after it fired reaches it, and its hook below, instead of a cancelled retry.
+            // handed over after it fired reaches it, and the hook in the unit of work's context
+            // (RELEASE_LATE_CONNECTION), instead of a cancelled retry.
             Mono<Connection> connection = Mono.defer(() -> Mono.<Connection>from(connections.create())
                             .timeout(Mono.delay(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000)))))
                     .retryWhen(Retry.max(poolSize).filter(Statements::deadOnAcquire))
                     .onErrorMap(TimeoutException.class, e -> new R2dbcTimeoutException(
-                            "No connection within the acquire time (" + limit.toMillis() + " ms)", e))
-                    .contextWrite(RELEASE_LATE_CONNECTION);
+                            "No connection within the acquire time (" + limit.toMillis() + " ms)", e));
             return timed(budget == null ? connection : connection.doFinally(signal -> budget.stopWaiting()));
         });
     }
@@ -105,15 +112,15 @@ final class Statements {
     /**
      * A connection the pool hands over just as the time-out fires reaches the time-out operator after it
      * gave up; Reactor then drops it through this hook, which gives it back to the pool (as the pool's own
-     * time-out does).
+     * time-out does). Other values dropped in a unit of work are left alone (Reactor's default only logs
+     * them at debug).
      */
-    private static final Function<Context, Context> RELEASE_LATE_CONNECTION = context -> context.put(
-            "reactor.onNextDropped.local", (Consumer<Object>) dropped -> {
-                if (dropped instanceof Connection late) {
-                    Mono.from(late.close()).subscribe(null, failure -> log.warn("Releasing a connection that "
-                            + "came after its acquire time failed: {}", PostgreSQLCore.describe(failure)));
-                }
-            });
+    private static final Consumer<Object> RELEASE_LATE_CONNECTION = dropped -> {
+        if (dropped instanceof Connection late) {
+            Mono.from(late.close()).subscribe(null, failure -> log.warn("Releasing a connection that came after "
+                    + "its acquire time failed: {}", PostgreSQLCore.describe(failure)));
+        }
+    };
 
     /** Records how long the acquire took, and how it ended ({@link DatabaseMetrics#ACQUIRE}). */
     private Mono<Connection> timed(Mono<Connection> acquire) {
