@@ -8,7 +8,6 @@ import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.util.MimeTypeUtils;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import reactor.core.publisher.Mono;
@@ -18,7 +17,7 @@ import reactor.core.publisher.Mono;
  * {@code *}{@code /*} (api.md 3.4). It is replaced before anything negotiates on it, so our handlers,
  * Spring's content negotiation and Actuator all see a valid header on every route, errors included.
  */
-final class AcceptHeaderFilter implements WebFilter {
+final class AcceptHeaderFilter extends NamedWebFilter {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
@@ -49,11 +48,5 @@ final class AcceptHeaderFilter implements WebFilter {
             return null;
         }
         return types.isEmpty() ? MediaType.ALL_VALUE : MediaType.toString(types);
-    }
-
-    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
-    @Override
-    public String toString() {
-        return "AcceptHeaderFilter";
     }
 }

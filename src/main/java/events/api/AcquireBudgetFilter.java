@@ -3,7 +3,6 @@ package events.api;
 import java.time.Duration;
 
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import events.db.AcquireBudget;
@@ -13,7 +12,7 @@ import reactor.core.publisher.Mono;
  * Gives each request one {@link AcquireBudget}: however many connections it takes in turn (session
  * check, then statement), it waits at most {@code acquire_timeout_ms} for them in all before its 503.
  */
-final class AcquireBudgetFilter implements WebFilter {
+final class AcquireBudgetFilter extends NamedWebFilter {
 
     private final Duration acquireTimeout;
 
@@ -25,11 +24,5 @@ final class AcquireBudgetFilter implements WebFilter {
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         return chain.filter(exchange).contextWrite(context -> context.put(AcquireBudget.class,
                 new AcquireBudget(acquireTimeout)));
-    }
-
-    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
-    @Override
-    public String toString() {
-        return "AcquireBudgetFilter";
     }
 }

@@ -188,17 +188,7 @@ public class ApiConfiguration {
         ReadRouting routing = store.readRouting();
         return routing.enabled()
                 ? new ReadYourWritesFilter(routing, Duration.ofMillis(config.readYourWritesMs()), config.session().secureCookie())
-                : new WebFilter() {
-                    @Override
-                    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-                        return chain.filter(exchange);
-                    }
-
-                    @Override
-                    public String toString() {
-                        return "NoReadReplicas";
-                    }
-                };
+                : new NoReadReplicas();
     }
 
     /** Each replica's lag and state, and where reads went ({@code events.db.replica.*}). */
@@ -233,5 +223,13 @@ public class ApiConfiguration {
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
         source.registerCorsConfiguration("/api/**", cors);
         return new CorsFilter(source, errors);
+    }
+
+    /** Without read replicas there is nothing to route: the request passes. */
+    private static final class NoReadReplicas extends NamedWebFilter {
+        @Override
+        public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+            return chain.filter(exchange);
+        }
     }
 }

@@ -6,7 +6,6 @@ import org.springframework.web.cors.reactive.CorsProcessor;
 import org.springframework.web.cors.reactive.CorsUtils;
 import org.springframework.web.cors.reactive.DefaultCorsProcessor;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import events.error.ApiError;
@@ -17,7 +16,7 @@ import reactor.core.publisher.Mono;
  * CORS for the browser UIs on {@code cors_origins}, as Spring's {@code CorsWebFilter} does it, except that a
  * refused cross-origin request gets the error envelope (403 {@code forbidden}) rather than an empty body.
  */
-final class CorsFilter implements WebFilter {
+final class CorsFilter extends NamedWebFilter {
 
     private static final int MAX_SHOWN = 40;
 
@@ -43,11 +42,5 @@ final class CorsFilter implements WebFilter {
             return Mono.empty();
         }
         return chain.filter(exchange);
-    }
-
-    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
-    @Override
-    public String toString() {
-        return "CorsFilter";
     }
 }

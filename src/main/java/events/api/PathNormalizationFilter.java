@@ -3,7 +3,6 @@ package events.api;
 import java.util.regex.Pattern;
 
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import reactor.core.publisher.Mono;
@@ -12,7 +11,7 @@ import reactor.core.publisher.Mono;
  * {@code /api/User/} and {@code /api/User//} mean the list (api.md 3.1): doubled slashes collapse and a
  * trailing one goes before routing, so the router needs one pattern per route.
  */
-final class PathNormalizationFilter implements WebFilter {
+final class PathNormalizationFilter extends NamedWebFilter {
 
     private static final Pattern SLASHES = Pattern.compile("/{2,}");
 
@@ -35,11 +34,5 @@ final class PathNormalizationFilter implements WebFilter {
         }
         String target = normalized;
         return chain.filter(exchange.mutate().request(r -> r.path(target)).build());
-    }
-
-    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
-    @Override
-    public String toString() {
-        return "PathNormalizationFilter";
     }
 }

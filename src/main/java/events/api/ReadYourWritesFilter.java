@@ -19,7 +19,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import events.db.ReadRouting;
@@ -44,7 +43,7 @@ import reactor.util.context.Context;
  * before the write starts until a replica has replayed the position read after it ended. Requests
  * without a session have only the cookie. Installed only when replicas are configured.
  */
-final class ReadYourWritesFilter implements WebFilter {
+final class ReadYourWritesFilter extends NamedWebFilter {
 
     static final String COOKIE = "events_lsn";
 
@@ -160,11 +159,5 @@ final class ReadYourWritesFilter implements WebFilter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Spring's filter chain names a checkpoint after every filter, per request: a constant, not Object's hash. */
-    @Override
-    public String toString() {
-        return "ReadYourWritesFilter";
     }
 }

@@ -18,11 +18,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import events.EventsServer;
-import events.config.DatabaseUri;
 import events.db.postgresql.EmbeddedPostgreSQL;
-import events.support.TestDatabase;
+import events.support.TestSql;
 import events.support.TestServers;
-import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import reactor.core.publisher.Flux;
@@ -213,12 +211,7 @@ final class DatabaseAvailabilityIntegrationTests {
         private final String database;
 
         Locker(String database) {
-            DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
-            var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
-                    .username(uri.user()).database(database).applicationName("events-test-locker");
-            if (uri.password() != null) {
-                builder.password(uri.password());
-            }
+            var builder = TestSql.connection(database).applicationName("events-test-locker");
             this.connection = new PostgresqlConnectionFactory(builder.build()).create().block(Duration.ofSeconds(10));
             this.database = database;
         }

@@ -2,10 +2,8 @@ package events.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +33,7 @@ final class StoredTextRenderingIntegrationTests {
 
     @BeforeAll
     static void start() {
-        server = TestServers.start(Map.of("EVENTS_SCHEMA", Path.of("src/test/resources/sample-schema.yaml")
-                .toAbsolutePath().toString(), "EVENTS_DB_NAME", DATABASE));
+        server = TestServers.startSampleSchema(DATABASE);
         client = TestServers.client(server);
         client.post().uri("/api/Owner").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue("{\"id\": \"owner-t\", \"name\": \"Ann\"}").exchange().expectStatus().isCreated();

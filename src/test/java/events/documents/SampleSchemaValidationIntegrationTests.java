@@ -2,7 +2,6 @@ package events.documents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,8 +33,7 @@ final class SampleSchemaValidationIntegrationTests {
 
     @BeforeAll
     static void start() {
-        server = TestServers.start(Map.of("EVENTS_SCHEMA", Path.of("src/test/resources/sample-schema.yaml")
-                .toAbsolutePath().toString(), "EVENTS_DB_NAME", DATABASE));
+        server = TestServers.startSampleSchema(DATABASE);
         client = TestServers.client(server);
         post("Owner", "{\"id\": \"owner-1\", \"name\": \"Ann\"}").expectStatus().isCreated();
     }

@@ -61,6 +61,15 @@ public final class TestServers {
         return server;
     }
 
+    /**
+     * A server on {@code sample-schema.yaml} (every field type and constraint; no login service, so the
+     * API is open) and its own database.
+     */
+    public static EventsServer startSampleSchema(String database) {
+        return start(Map.of("EVENTS_SCHEMA", Path.of("src/test/resources/sample-schema.yaml").toAbsolutePath()
+                .toString(), "EVENTS_DB_NAME", database));
+    }
+
     /** The configuration {@link #start(Map)} uses: {@code EVENTS_*} variables over the test defaults. */
     public static EventsConfig config(Map<String, String> environment) {
         Map<String, String> env = new HashMap<>();

@@ -23,14 +23,25 @@ public final class TestSql {
         return queryAt(TestDatabase.uri(), database, sql, values);
     }
 
-    /** As {@link #query}, on the PostgreSQL at {@code serverUri} (a {@code postgresql://} URI without database). */
-    public static List<Map<String, Object>> queryAt(String serverUri, String database, String sql, Object... values) {
+    /** A driver configuration for {@code database} on the test PostgreSQL, to finish and build. */
+    public static PostgresqlConnectionConfiguration.Builder connection(String database) {
+        return connectionAt(TestDatabase.uri(), database);
+    }
+
+    /** As {@link #connection}, on the PostgreSQL at {@code serverUri} (a {@code postgresql://} URI without database). */
+    public static PostgresqlConnectionConfiguration.Builder connectionAt(String serverUri, String database) {
         DatabaseUri uri = DatabaseUri.parse(serverUri);
         var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
                 .username(uri.user()).database(database);
         if (uri.password() != null) {
             builder.password(uri.password());
         }
+        return builder;
+    }
+
+    /** As {@link #query}, on the PostgreSQL at {@code serverUri} (a {@code postgresql://} URI without database). */
+    public static List<Map<String, Object>> queryAt(String serverUri, String database, String sql, Object... values) {
+        var builder = connectionAt(serverUri, database);
         return Flux.usingWhen(new PostgresqlConnectionFactory(builder.build()).create(), (Connection c) -> {
                     var statement = c.createStatement(sql);
                     for (int i = 0; i < values.length; i++) {

@@ -7,14 +7,12 @@ import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import events.config.DatabaseUri;
 import events.error.ApiError;
 import events.error.ApiException;
 import events.schema.SchemaLoader;
-import events.support.TestDatabase;
+import events.support.TestSql;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import reactor.test.StepVerifier;
 
@@ -25,12 +23,7 @@ final class PostgreSQLErrorsIntegrationTests {
     @ParameterizedTest
     @ValueSource(strings = {"40P01", "40001"})
     void aTransactionPostgreSQLRolledBackIsA503(String state) {
-        DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
-        var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
-                .username(uri.user()).database("postgres");
-        if (uri.password() != null) {
-            builder.password(uri.password());
-        }
+        var builder = TestSql.connection("postgres");
         ConnectionPool pool = new ConnectionPool(ConnectionPoolConfiguration.builder(
                 new PostgresqlConnectionFactory(builder.build())).initialSize(1).maxSize(1).build());
         try {

@@ -9,12 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import events.config.DatabaseUri;
 import events.db.AcquireBudget;
-import events.support.TestDatabase;
+import events.support.TestSql;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -34,12 +32,7 @@ final class StatementsIntegrationTests {
 
     @BeforeEach
     void pool() {
-        DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
-        var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
-                .username(uri.user()).database("postgres");
-        if (uri.password() != null) {
-            builder.password(uri.password());
-        }
+        var builder = TestSql.connection("postgres");
         pool = new ConnectionPool(ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(builder.build()))
                 .initialSize(1).maxSize(1).acquireRetry(0).build()); // no maxAcquireTime, as the server's pools
 

@@ -11,8 +11,7 @@ import java.util.jar.JarFile;
 
 import org.junit.jupiter.api.Test;
 
-import events.config.DatabaseUri;
-import events.support.TestDatabase;
+import events.support.TestSql;
 import io.r2dbc.spi.Connection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -107,12 +106,7 @@ final class DriverParserCopyTests {
     /** A statement the driver creates on a real connection goes through the copy (and its cache). */
     @Test
     void theDriverParsesThroughTheCopy() {
-        DatabaseUri uri = DatabaseUri.parse(TestDatabase.uri());
-        var builder = PostgresqlConnectionConfiguration.builder().host(uri.host()).port(uri.port())
-                .username(uri.user()).database("postgres");
-        if (uri.password() != null) {
-            builder.password(uri.password());
-        }
+        var builder = TestSql.connection("postgres");
         String sql = "SELECT $1::int * 2 AS doubled /* " + System.nanoTime() + " */";
         Connection connection = Mono.from(new PostgresqlConnectionFactory(builder.build()).create())
                 .block(Duration.ofSeconds(30));
