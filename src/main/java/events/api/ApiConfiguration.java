@@ -164,7 +164,7 @@ public class ApiConfiguration {
     }
 
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
     WebFilter pathNormalization() {
         return new PathNormalizationFilter();
     }
@@ -176,14 +176,14 @@ public class ApiConfiguration {
     }
 
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE + 2)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 3)
     WebFilter acquireBudget(EventsConfig config) {
         return new AcquireBudgetFilter(Duration.ofMillis(config.pool().acquireTimeoutMs()));
     }
 
     /** Read-your-writes over read replicas ({@code db_read_uris}); a pass-through without replicas. */
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE + 3)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 4)
     WebFilter readYourWrites(EventsConfig config, DocumentStore store) {
         ReadRouting routing = store.readRouting();
         return routing.enabled()
@@ -199,7 +199,7 @@ public class ApiConfiguration {
 
     /** Before anything negotiates on {@code Accept}, Actuator included. */
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
     WebFilter acceptHeader() {
         return new AcceptHeaderFilter();
     }
@@ -212,7 +212,7 @@ public class ApiConfiguration {
 
     /** Browser UIs on the configured origins may call the API with credentials; others get a 403 envelope. */
     @Bean
-    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
+    @Order(Ordered.HIGHEST_PRECEDENCE + 2)
     WebFilter corsFilter(EventsConfig config, ErrorResponses errors) {
         CorsConfiguration cors = new CorsConfiguration();
         cors.setAllowedOrigins(config.corsOrigins());

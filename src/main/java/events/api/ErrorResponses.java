@@ -1,6 +1,9 @@
 package events.api;
 
+import java.net.SocketException;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -18,6 +21,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 import events.error.ApiError;
 import events.logging.RequestMdc;
@@ -44,6 +48,7 @@ final class ErrorResponses implements WebExceptionHandler {
 
     /** For the router's {@code onError}. */
     Mono<ServerResponse> render(Throwable failure, ServerRequest request) {
+        noteClientWentAway(request.exchange(), failure);
         ApiError error = toApiError(failure, requestId(request.exchange()));
         ServerResponse.BodyBuilder builder = ServerResponse.status(error.status()).contentType(MediaType.APPLICATION_JSON);
         headers(error).forEach((name, values) -> builder.header(name, values.toArray(String[]::new)));
@@ -55,6 +60,7 @@ final class ErrorResponses implements WebExceptionHandler {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure); // a stream already under way ends abnormally
         }
+        noteClientWentAway(exchange, failure);
         ApiError error = toApiError(failure, requestId(exchange));
         var response = exchange.getResponse();
         response.setStatusCode(HttpStatusCode.valueOf(error.status()));
@@ -81,6 +87,11 @@ final class ErrorResponses implements WebExceptionHandler {
     static ApiError toApiError(Throwable failure) {
         if (failure instanceof ApiException api) {
             return api.error();
+        }
+        if (clientWentAway(failure)) {
+            // Nobody will read the answer, and it is no failure of ours: no error line.
+            log.debug("The client went away: {}", failure.toString());
+            return new ApiError.BadRequest("The client went away", null);
         }
         if (failure instanceof DataBufferLimitException) {
             return new ApiError.PayloadTooLarge(RequestBodies.DEFAULT_LIMIT);
@@ -116,6 +127,43 @@ final class ErrorResponses implements WebExceptionHandler {
         }
         log.error("Unexpected failure", failure);
         return new ApiError.Internal();
+    }
+
+    /**
+     * Whether {@code failure} says the client went away (reset or closed its connection mid-request):
+     * Spring's list of such failures, and the {@code Connection reset} the JDK reports for a reset read.
+     */
+    static boolean clientWentAway(Throwable failure) {
+        if (DisconnectedClientHelper.isClientDisconnectedException(failure)) {
+            return true;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SocketException socket && socket.getMessage() != null
+                    && socket.getMessage().toLowerCase(Locale.ROOT).startsWith("connection reset")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reactor's hook for an error that arrives after its sequence ended (a reset connection fails the
+     * request's body and then the connection again), in each request's context: a client that went away
+     * is a debug line, anything else stays an error line, as Reactor's default would log it.
+     */
+    static final Consumer<Throwable> DROPPED_ERRORS = failure -> {
+        if (clientWentAway(failure)) {
+            log.debug("The client went away (a late error): {}", failure.toString());
+        } else {
+            log.error("Operator called default onErrorDropped", failure);
+        }
+    };
+
+    /** For {@link HttpServerMetrics}: the client left, before or after the answer was under way. */
+    private static void noteClientWentAway(ServerWebExchange exchange, Throwable failure) {
+        if (clientWentAway(failure)) {
+            exchange.getAttributes().put(HttpServerMetrics.CLIENT_WENT_AWAY, exchange.getResponse().isCommitted());
+        }
     }
 
     private static HttpHeaders headers(ApiError error) {

@@ -14,9 +14,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import events.EventsServer;
 import events.support.RawHttp;
 import events.support.TestServers;
@@ -119,6 +124,53 @@ final class MetricsIntegrationTests {
             http.reset();
         }
         assertThat(eventually(() -> value(scrape(anonymous), "events_imports_active", url), 0.0)).isZero();
+    }
+
+    @Test
+    void anAnsweredErrorNamesItsExceptionAndAClientThatLeftCountsAsUnknown() throws Exception {
+        // The API's own error envelopes are answers of its routes; a path outside every route is answered by
+        // Spring's error handling, whose exception names the series (as Spring Boot's observation named it).
+        String before = scrape(anonymous);
+        anonymous.get().uri("/api/Account/x").exchange().expectStatus().isUnauthorized();
+        anonymous.get().uri("/no-such-route").exchange().expectStatus().isNotFound();
+        String after = scrape(anonymous);
+        Map<String, String> unauthorized = Map.of("method", "GET", "uri", "/api/{entity}/{id}", "status", "401",
+                "outcome", "CLIENT_ERROR", "exception", "none", "error", "none");
+        assertThat(delta(before, after, "http_server_requests_seconds_count", unauthorized)).isEqualTo(1);
+        Map<String, String> noRoute = Map.of("method", "GET", "uri", "/**", "status", "404", "outcome", "CLIENT_ERROR",
+                "exception", "NoResourceFoundException", "error", "NoResourceFoundException");
+        assertThat(delta(before, after, "http_server_requests_seconds_count", noRoute)).isEqualTo(1);
+
+        // A POST whose client sends half its body and resets the connection: in flight until then, then
+        // counted under its route with no status or outcome (nothing was answered).
+        Map<String, String> posts = Map.of("method", "POST");
+        Map<String, String> left = Map.of("method", "POST", "uri", "/api/{entity}", "status", "UNKNOWN",
+                "outcome", "UNKNOWN");
+        double leftBefore = value(scrape(anonymous), "http_server_requests_seconds_count", left);
+        String cookie = TestServers.sessionCookie(server);
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try (RawHttp http = RawHttp.connect(server.port(), Duration.ofSeconds(10))) {
+            http.send("POST /api/Url HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nCookie: sessionId="
+                    + cookie + "\r\nContent-Length: 1000\r\n\r\n{\"url\": ");
+            assertThat(eventually(() -> value(scrape(anonymous), "http_server_requests_active_seconds_count", posts), 1.0))
+                    .as("the POST in flight").isEqualTo(1.0);
+            http.reset();
+            assertThat(eventually(() -> value(scrape(anonymous), "http_server_requests_seconds_count", left) - leftBefore,
+                    1.0)).as("POST series: %s", scrape(anonymous).lines()
+                    .filter(line -> line.startsWith("http_server_requests_seconds_count") && line.contains("POST")).toList())
+                    .isEqualTo(1.0);
+            assertThat(eventually(() -> value(scrape(anonymous), "http_server_requests_active_seconds_count", posts), 0.0))
+                    .as("no POST in flight").isZero();
+        } finally {
+            root.detachAppender(logged);
+        }
+        synchronized (logged) {
+            assertThat(logged.list).as("a client that went away is no error of the server's")
+                    .noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.ERROR));
+        }
     }
 
     @Test
