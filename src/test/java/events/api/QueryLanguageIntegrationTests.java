@@ -110,6 +110,8 @@ final class QueryLanguageIntegrationTests {
     @Test
     void wildcardsInValuesAreLiteral() {
         assertThat(usernames("filter=username:n_x")).containsExactly("martin_x");
+        assertThat(usernames("filter=username:N_X")).as("without a trigram, still case-insensitive")
+                .containsExactly("martin_x");
         assertThat(usernames("filter=username:_")).containsExactlyInAnyOrder("martin_x", "under_score");
         assertThat(usernames("filter=lastName:s%25")).containsExactly("adam");
         assertThat(usernames("filter=lastName:%25")).containsExactly("adam");

@@ -199,9 +199,20 @@ final class PostgreSQLQueries {
         Object value = condition.value();
         StringBuilder text = new StringBuilder();
         switch (condition.op()) {
-            case CONTAINS -> text.append(expressions.searchable(field)).append(" LIKE ")
-                    .append(expressions.foldedValue(sql.placeholder("%" + escapeLike((String) value) + "%")))
-                    .append(" ESCAPE '\\'");
+            case CONTAINS -> {
+                if (estimation || hasTrigram((String) value)) {
+                    text.append(expressions.searchable(field)).append(" LIKE ")
+                            .append(expressions.foldedValue(sql.placeholder("%" + escapeLike((String) value) + "%")))
+                            .append(" ESCAPE '\\'");
+                } else {
+                    // No trigram to look up: a text of its own, which the trigram index cannot serve. With
+                    // LIKE, the one prepared text would share its plan with longer values, and once
+                    // PostgreSQL settles on their (trigram) generic plan, a two-letter value walks the
+                    // whole index: 160-260 ms instead of under 1 ms for a page of 100,000 users.
+                    text.append("strpos(").append(expressions.searchable(field)).append(", ")
+                            .append(expressions.foldedValue(sql.placeholder(value) + "::text")).append(") > 0");
+                }
+            }
             case HAS_ELEMENT -> text.append(expressions.array(field)).append(" @> jsonb_build_array(")
                     .append(expressions.foldedValue(sql.placeholder(value) + "::text")).append(")");
             case LACKS_ELEMENT -> text.append("(data->").append(Sql.quoteLiteral(field.name()))
@@ -260,6 +271,23 @@ final class PostgreSQLQueries {
     }
 
     /** {@code %}, {@code _} and {@code \} are literal characters in a filter value (api.md 5.3). */
+    /**
+     * Whether pg_trgm finds a trigram in {@code %value%}: a run of three letters or digits (its word
+     * characters). Without one, its index cannot narrow a {@code LIKE} and would be read whole.
+     */
+    static boolean hasTrigram(String value) {
+        int run = 0;
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            run = Character.isLetterOrDigit(c) ? run + 1 : 0;
+            if (run >= 3) {
+                return true;
+            }
+            i += Character.charCount(c);
+        }
+        return false;
+    }
+
     static String escapeLike(String value) {
         return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
