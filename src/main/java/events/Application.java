@@ -19,7 +19,6 @@ public final class Application {
     }
 
     public static void main(String[] args) {
-        EventLoopThreads.defaultToHalfTheCores();
         int bulk = BulkCommands.position(args);
         if (bulk >= 0) {
             BulkCommands.logToStandardError();
