@@ -249,9 +249,11 @@ SQL
 )
 DEFS=(-D p=%abc% -D lim=26 -D off=0)
 scenario contains-trigram '`GET /api/User?filter=lastName:abc`' reader 1 "$CONCURRENCIES" "$URL/api/User?filter=lastName:abc" <<< "$CONTAINS"
-DEFS=(-D p=%ab% -D lim=26 -D off=0)
+# Two characters hold no trigram: the server writes strpos (a text of its own, which the trigram index
+# cannot serve), not LIKE.
+DEFS=(-D p=ab -D lim=26 -D off=0)
 scenario contains-unindexed '`GET /api/User?filter=lastName:ab` (2 characters: a full scan)' reader 1 "$CONCURRENCIES" \
-  "$URL/api/User?filter=lastName:ab" <<< "$CONTAINS"
+  "$URL/api/User?filter=lastName:ab" <<< "$(sed "s/lower(data->>'lastName') LIKE lower(:p) ESCAPE '\\\\'/strpos(lower(data->>'lastName'), lower(:p::text)) > 0/g" <<< "$CONTAINS")"
 # Count modes (api.md 11.1) on the same id-ordered page: exact pays count(*) over 100,000 rows,
 # estimated plans the count (EXPLAIN, no rows read), none reads one row more than the page.
 DEFS=(-D lim=26 -D off=2475)
