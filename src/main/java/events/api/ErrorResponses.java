@@ -159,9 +159,12 @@ final class ErrorResponses implements WebExceptionHandler {
         }
     };
 
-    /** For {@link HttpServerMetrics}: the client left, before or after the answer was under way. */
+    /**
+     * For {@link HttpServerMetrics}: the client left, before or after the answer was under way. The API's
+     * own errors (every 401, 403, 404 ...) are answers, not a client that left: no cause chain to walk.
+     */
     private static void noteClientWentAway(ServerWebExchange exchange, Throwable failure) {
-        if (clientWentAway(failure)) {
+        if (!(failure instanceof ApiException) && clientWentAway(failure)) {
             exchange.getAttributes().put(HttpServerMetrics.CLIENT_WENT_AWAY, exchange.getResponse().isCommitted());
         }
     }
