@@ -221,7 +221,7 @@ final class BulkCommands {
                 try (OutputStream sink = new BufferedOutputStream(partial == null ? new Unclosed(out)
                         : Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                         READ_BUFFER)) {
-                    for (JsonNode document : database.documents().stream(entity, query).toIterable(EXPORT_PREFETCH)) {
+                    for (JsonNode document : blockingIterable(database.documents().stream(entity, query), EXPORT_PREFETCH)) {
                         RenderedJson rendered = RenderedJson.in(document);
                         if (rendered != null) {
                             rendered.writeUnquotedUTF8(sink);
@@ -255,6 +255,17 @@ final class BulkCommands {
                     e instanceof UncheckedIOException unchecked ? unchecked.getCause() : (IOException) e));
             return 1;
         }
+    }
+
+    /**
+     * The documents of {@code stream} for a thread that blocks on each one (the command's writer). A
+     * blocking iterator takes a lock to wake its consumer on every document; taken on the driver's event
+     * loop, that lock makes the loop wait whenever the consumer holds it. So the documents cross to a
+     * thread that may wait ({@code boundedElastic}) before they reach the iterator. Under BlockHound the
+     * loop's wait was an error, dropped inside the driver's callback, and the export hung.
+     */
+    static <T> Iterable<T> blockingIterable(Flux<T> stream, int prefetch) {
+        return stream.publishOn(Schedulers.boundedElastic(), prefetch).toIterable(prefetch);
     }
 
     private static Entity entity(Schema schema, String name) {
