@@ -19,6 +19,7 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        EventLoopThreads.defaultToHalfTheCores();
         int bulk = BulkCommands.position(args);
         if (bulk >= 0) {
             BulkCommands.logToStandardError();

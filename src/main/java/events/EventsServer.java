@@ -79,6 +79,7 @@ public final class EventsServer implements AutoCloseable {
      */
     public static EventsServer start(EventsConfig config, @Nullable Path configDirectory, Path dataDirectory,
                                      @Nullable String adminPassword) {
+        EventLoopThreads.defaultToHalfTheCores(); // before the first connection; Application has set it already
         Schema schema = loadSchema(config, configDirectory);
         EmbeddedPostgreSQL embedded = config.embedded() ? EmbeddedPostgreSQL.start(dataDirectory, 0) : null;
         PostgreSQLCore core = null;

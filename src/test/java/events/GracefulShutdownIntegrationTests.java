@@ -71,6 +71,11 @@ final class GracefulShutdownIntegrationTests {
             String streamHead = head(streamIn);
             assertThat(streamHead).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked");
             CompletableFuture<Long> streamed = CompletableFuture.supplyAsync(() -> readChunkedLines(streamIn), readers);
+            // The packaged run's event loops (EventLoopThreads): half the cores each for HTTP and the driver,
+            // though more HTTP connections than that (probes, login, the stream) are open by now.
+            int loops = EventLoopThreads.forCores(Runtime.getRuntime().availableProcessors());
+            assertThat(threadsNamed(server, "webflux-http-")).as("HTTP event-loop threads").isBetween(1L, (long) loops);
+            assertThat(threadsNamed(server, "reactor-tcp-")).as("driver event-loop threads").isBetween(1L, (long) loops);
 
             // A slow request: headers and half the body now, the rest after the signal.
             byte[] body = "{\"url\": \"https://example.org/sent-slowly-during-shutdown\"}".getBytes(StandardCharsets.UTF_8);
@@ -126,6 +131,19 @@ final class GracefulShutdownIntegrationTests {
         assertThat(restartLog).contains("database system was shut down at")
                 .doesNotContain("not properly shut down").doesNotContain("automatic recovery")
                 .doesNotContain("database system was interrupted");
+    }
+
+    /** Threads of {@code process} whose name starts with {@code prefix} (Linux: /proc/PID/task/TID/comm). */
+    private static long threadsNamed(Process process, String prefix) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+            return tasks.filter(task -> {
+                try {
+                    return Files.readString(task.resolve("comm")).startsWith(prefix);
+                } catch (IOException ended) {
+                    return false; // the thread ended meanwhile
+                }
+            }).count();
+        }
     }
 
     private Process start(Path data, int port) throws IOException {
