@@ -12,6 +12,7 @@ import io.r2dbc.postgresql.api.PostgresTransactionDefinition;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.IsolationLevel;
+import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.Readable;
@@ -64,7 +65,8 @@ final class Statements {
         this.poolSize = poolSize;
         this.metrics = metrics;
         this.unitOfWorkContext = Context.of(DatabaseMetrics.class, metrics,
-                "reactor.onNextDropped.local", RELEASE_LATE_CONNECTION);
+                "reactor.onNextDropped.local", RELEASE_LATE_CONNECTION,
+                "reactor.onErrorDropped.local", LATE_STATEMENT_FAILURE);
     }
 
     /** Work on one connection, outside an explicit transaction (each statement commits alone). */
@@ -74,7 +76,8 @@ final class Statements {
 
     /**
      * The static statement methods below find the meters in the Reactor context of the unit of work; the
-     * acquire's time-out finds its hook for late connections there ({@link #RELEASE_LATE_CONNECTION}).
+     * acquire's time-out finds its hook for late connections there ({@link #RELEASE_LATE_CONNECTION}), and
+     * statements whose caller left, theirs for a late failure ({@link #LATE_STATEMENT_FAILURE}).
      * One {@code putAll} of a context made once: each {@code put} builds a new context.
      */
     private Context withMetrics(Context context) {
@@ -119,6 +122,20 @@ final class Statements {
         if (dropped instanceof Connection late) {
             Mono.from(late.close()).subscribe(null, failure -> log.warn("Releasing a connection that came after "
                     + "its acquire time failed: {}", PostgreSQLCore.describe(failure)));
+        }
+    };
+
+    /**
+     * A statement whose caller left runs to its end ({@link #uncancellable}); if it then fails (its
+     * connection closed under it: a pool disposed at shutdown, a database restarted), nobody is there to
+     * hear it and Reactor drops the failure through this hook. A database or connection failure is a
+     * debug line. Anything else is a defect thrown by an operator, and stays an ERROR, as Reactor's default.
+     */
+    private static final Consumer<Throwable> LATE_STATEMENT_FAILURE = failure -> {
+        if (failure instanceof R2dbcException) {
+            log.debug("A statement whose caller had left failed: {}", PostgreSQLCore.describe(failure));
+        } else {
+            log.error("Operator called default onErrorDropped", failure);
         }
     };
 

@@ -18,8 +18,14 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryMetadata;
 import io.r2dbc.spi.R2dbcTimeoutException;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.reactivestreams.Publisher;
+import org.slf4j.LoggerFactory;
 import org.reactivestreams.Subscription;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -128,5 +134,42 @@ final class StatementsIntegrationTests {
         assertThat(pool.getMetrics().orElseThrow().idleSize()).isEqualTo(1);
         StepVerifier.create(statements.withConnection(c -> Statements.query(c, new Sql().append("SELECT 1"), r -> 1)))
                 .expectNext(1).verifyComplete();
+    }
+
+    /**
+     * A statement runs to its end even when its caller cancels ({@link Statements#uncancellable}); if the
+     * connection then closes under it (a replica's probe at shutdown, a client gone while the database
+     * restarts), the failure reaches nobody. That is a debug line, not an ERROR with a stack trace.
+     */
+    @Test
+    void aStatementWhoseCallerLeftAndWhoseConnectionThenClosedIsNoError() throws InterruptedException {
+        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        Logger statementsLog = (Logger) LoggerFactory.getLogger(Statements.class);
+        Level levelBefore = statementsLog.getLevel();
+        statementsLog.setLevel(Level.DEBUG);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try {
+            Disposable caller = statements.withConnection(c -> Statements.query(c, new Sql().append("SELECT pg_sleep(2)"),
+                    r -> 1)).subscribe();
+            Thread.sleep(300); // the statement is running
+            caller.dispose(); // the caller leaves; the statement runs on, its connection goes back to the pool
+            pool.dispose(); // which closes the connection under it
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (!pool.isDisposed() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(500); // the statement's failure arrives after the close
+        } finally {
+            root.detachAppender(logged);
+            statementsLog.setLevel(levelBefore);
+        }
+        synchronized (logged) {
+            assertThat(logged.list).as("the failure of a statement nobody waits for")
+                    .noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.ERROR))
+                    .anyMatch(event -> event.getLevel() == Level.DEBUG
+                            && event.getFormattedMessage().startsWith("A statement whose caller had left failed"));
+        }
     }
 }
